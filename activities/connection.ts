@@ -1,0 +1,39 @@
+// Turns a connection's form values into a ready PingOne API client: endpoints resolved and checked
+// against the host policy (refused before any request), classification facts attached.
+import { ProblemError } from './problem';
+import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
+import { PingOneApi, type PingOneApiDeps } from './pingone/api';
+import type { PingOneConnection } from '../workflows/contract';
+
+export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
+  try {
+    return resolveEndpoints(pingOne, policy);
+  } catch (err) {
+    if (err instanceof HostRefusedError) {
+      throw new ProblemError({
+        type: 'InvalidConnection',
+        cause: `${err.message}.`,
+        fix: 'Correct the Token URL in the connection (or the worker’s PingOne host settings) and start the sync again.',
+        retryable: false,
+      });
+    }
+    throw err;
+  }
+}
+
+export function pingOneApiFor(pingOne: PingOneConnection, policy: HostPolicy, deps: PingOneApiDeps): PingOneApi {
+  const endpoints = endpointsFor(pingOne, policy);
+  const tokenUrl = new URL(endpoints.tokenUrl);
+  return new PingOneApi(deps, {
+    environmentId: pingOne.environmentId,
+    apiBaseUrl: endpoints.apiBaseUrl,
+    credentials: { tokenUrl: endpoints.tokenUrl, clientId: pingOne.clientId, clientSecret: pingOne.clientSecret },
+    context: {
+      host: tokenUrl.host,
+      customTokenUrl: pingOne.tokenUrl !== undefined,
+      adminTokenUrlHint: adminTokenUrlHint(endpoints.tokenUrl),
+      regionName: endpoints.regionName,
+      environmentId: pingOne.environmentId,
+    },
+  });
+}

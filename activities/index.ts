@@ -1,0 +1,217 @@
+// The sync's activities, built by a factory from their dependencies (store, HTTP, token cache,
+// host policy, Torii sink) so tests hand in simulators without module mocking. Each activity is one
+// side effect with a small plain-data result: no page data and no token ever enters history.
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Got } from 'got';
+import type { PingOneConnection, ToriiTarget } from '../workflows/contract';
+import { endpointsFor, pingOneApiFor } from './connection';
+import { ProblemError, reportingProblems } from './problem';
+import type { HostGate } from './pingone/host-gate';
+import type { HostPolicy } from './pingone/hosts';
+import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
+import { hasAnyRole } from './pingone/records';
+import type { TokenCache } from './pingone/token';
+import { adminCandidates, deriveAccess } from './store/access';
+import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
+import { insertAdminUsers, type SnapshotKey } from './store/pages';
+import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
+import type { Sql } from './store/sql';
+import { toriiApi, type ToriiSink } from './torii/api';
+import { writeToriiFile } from './torii/file';
+
+export interface ActivityDeps {
+  sql: Sql;
+  http: Got;
+  tokens: TokenCache;
+  gate: HostGate;
+  hostPolicy: HostPolicy;
+  toriiApiUrl: string;
+  /** The worker's TORII_API_KEY, used when the input brings none. */
+  toriiApiKey?: string;
+  /** Where dry runs keep their files and uploads stage theirs. */
+  filesDir: string;
+  /** Admin-only apps with more candidate users than this are left out with a warning. */
+  adminLookupLimit: number;
+  /** Replaces the Torii sink (tests, other sinks). */
+  toriiSink?: (apiKey: string) => ToriiSink;
+}
+
+export interface ConnectionArgs {
+  connectionId: string;
+  pingOne: PingOneConnection;
+}
+
+export interface PageArgs extends ConnectionArgs {
+  snapshotId: string;
+  listing: ListingRef;
+  /** The next link to follow; absent for a listing's first page. */
+  url?: string;
+}
+
+export interface PageOutcome {
+  next: string | null;
+  kept: number;
+  skipped: number;
+  requests: number;
+}
+
+export interface OpenedSync {
+  region: string;
+  regionName: string;
+  apiHost: string;
+  tokenHost: string;
+  requests: number;
+}
+
+export interface AccessPlan {
+  /** Admin-only apps whose candidates' role assignments will be read. */
+  resolveAppIds: string[];
+  omittedAppIds: string[];
+  warnings: string[];
+}
+
+export interface PublishArgs extends SnapshotKey {
+  torii: ToriiTarget;
+  dryRun: boolean;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const pingOne = (args: ConnectionArgs) => pingOneApiFor(args.pingOne, deps.hostPolicy, deps);
+  const sinkFor = (torii: ToriiTarget): ToriiSink => {
+    const apiKey = torii.apiKey ?? deps.toriiApiKey;
+    if (!apiKey) {
+      throw new ProblemError({
+        type: 'InvalidConfiguration',
+        cause: 'No Torii API key: the input has no torii.apiKey and the worker has no TORII_API_KEY.',
+        fix: 'Set TORII_API_KEY on the worker or pass torii.apiKey in the input.',
+        retryable: false,
+      });
+    }
+    return deps.toriiSink ? deps.toriiSink(apiKey) : toriiApi(deps.http, deps.toriiApiUrl, apiKey);
+  };
+
+  return {
+    /** Checks hosts, gets a token and opens the snapshot: a bad connection fails here, before any data. */
+    async openSync(args: ConnectionArgs & { snapshotId: string }): Promise<OpenedSync> {
+      return reportingProblems(async () => {
+        const endpoints = endpointsFor(args.pingOne, deps.hostPolicy);
+        const api = pingOne(args);
+        await api.authenticate();
+        await openSnapshot(deps.sql, args, args.pingOne.environmentId);
+        return {
+          region: endpoints.region,
+          regionName: endpoints.regionName,
+          apiHost: new URL(endpoints.apiBaseUrl).host,
+          tokenHost: new URL(endpoints.tokenUrl).host,
+          requests: api.stats.requests,
+        };
+      });
+    },
+
+    /** Fetches one page of a listing and writes it to the snapshot; answers the next link. */
+    async fetchPage(args: PageArgs): Promise<PageOutcome> {
+      return reportingProblems(async () => {
+        const spec = LISTINGS[args.listing.kind];
+        const api = pingOne(args);
+        const url = args.url ?? api.environmentUrl(spec.path(args.listing));
+        const page = await api.get(url, spec.resource, args.url !== undefined);
+        const records = embeddedRecords(page, spec.embedded);
+        if (!records) {
+          throw new ProblemError({
+            type: 'PingOneMalformedResponse',
+            cause: `PingOne answered a ${spec.resource} page without a readable _embedded list.`,
+            fix: 'Nothing to do: the page is fetched again.',
+            retryable: true,
+          });
+        }
+        const next = nextLink(page) ?? null;
+        if (next === url) {
+          throw new ProblemError({
+            type: 'PingOnePagingLoop',
+            cause: `PingOne answered a ${spec.resource} page whose next link is the page itself.`,
+            fix: 'Report this to PingOne support with the correlation id; the sync stopped instead of looping.',
+            retryable: false,
+          });
+        }
+        const written = await deps.sql.transaction((tx) => spec.write(tx, args, args.listing, records));
+        return { next, kept: written.kept, skipped: written.skipped, requests: api.stats.requests };
+      });
+    },
+
+    /** The next groups (by id) whose members and parents are to be listed. */
+    async nextGroups(args: SnapshotKey & { after: string; limit: number }): Promise<string[]> {
+      const { rows } = await deps.sql.query<{ group_id: string }>(
+        `SELECT group_id FROM snapshot_groups WHERE connection_id = $1 AND snapshot_id = $2 AND group_id > $3
+          ORDER BY group_id LIMIT $4`,
+        [args.connectionId, args.snapshotId, args.after, args.limit],
+      );
+      return rows.map((r) => r.group_id);
+    },
+
+    /** Derives who may use which app; decides which admin-only apps are affordable to resolve. */
+    async planAccess(args: SnapshotKey): Promise<AccessPlan> {
+      const adminApps = await deriveAccess(deps.sql, args);
+      const plan: AccessPlan = { resolveAppIds: [], omittedAppIds: [], warnings: [] };
+      for (const app of adminApps) {
+        if (app.candidates <= deps.adminLookupLimit) plan.resolveAppIds.push(app.appId);
+        else {
+          plan.omittedAppIds.push(app.appId);
+          plan.warnings.push(
+            `Application "${app.name}" is for admin users only; telling them apart would take ${app.candidates} requests ` +
+              `(one per candidate user), so its license was left out. Raise PINGONE_ADMIN_LOOKUP_LIMIT above ${app.candidates} to include it.`,
+          );
+        }
+      }
+      return plan;
+    },
+
+    /** Reads role assignments of the next batch of admin-only candidates; answers where to go on. */
+    async readAdminRoles(args: ConnectionArgs & SnapshotKey & { appIds: string[]; after: string; limit: number }): Promise<{ last: string | null; requests: number }> {
+      return reportingProblems(async () => {
+        const userIds = await adminCandidates(deps.sql, args, args.appIds, args.after, args.limit);
+        const api = pingOne(args);
+        const admins: string[] = [];
+        for (const userId of userIds) {
+          const page = await api.get(api.environmentUrl(`/users/${encodeURIComponent(userId)}/roleAssignments`), 'roleAssignments');
+          if (hasAnyRole(embeddedRecords(page, 'roleAssignments') ?? [])) admins.push(userId);
+        }
+        await insertAdminUsers(deps.sql, args, admins);
+        return { last: userIds.length === args.limit ? userIds[userIds.length - 1] : null, requests: api.stats.requests };
+      });
+    },
+
+    /** Settles what the file holds, deletions included; only ever called after a complete listing. */
+    async finalizeSnapshot(args: SnapshotKey & { omittedAppIds: string[] }): Promise<FinalizedSnapshot> {
+      const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
+      return finalizeSnapshot(deps.sql, args, previous, args.omittedAppIds);
+    },
+
+    /** Builds the Torii file from the store and uploads it (a dry run keeps it instead). */
+    async publishSnapshot(args: PublishArgs): Promise<{ fileId: number | null; filePath: string | null; bytes: number }> {
+      return reportingProblems(async () => {
+        const sink = args.dryRun ? undefined : sinkFor(args.torii);
+        const path = join(deps.filesDir, args.connectionId, `${args.snapshotId}.json`);
+        const file = await writeToriiFile(deps.sql, args, path);
+        if (!sink) return { fileId: null, filePath: file.path, bytes: file.bytes };
+        try {
+          const fileId = await sink.upload(file.path, file.bytes);
+          return { fileId, filePath: null, bytes: file.bytes };
+        } finally {
+          await rm(file.path, { force: true });
+        }
+      });
+    },
+
+    /** Asks Torii to sync the uploaded file into the app account; 409 (busy) is retried by Temporal. */
+    async syncTorii(args: { torii: ToriiTarget; fileId: number }): Promise<void> {
+      return reportingProblems(() => sinkFor(args.torii).sync(args.fileId, args.torii.appAccountId));
+    },
+
+    async closeSnapshot(args: SnapshotKey & { status: 'published' | 'dry-run'; fileId: number | null; summary: unknown }): Promise<void> {
+      await closeSnapshot(deps.sql, args, args.status, args.fileId, args.summary);
+    },
+  };
+}
+
+export type SyncActivities = ReturnType<typeof createActivities>;

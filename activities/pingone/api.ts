@@ -1,0 +1,109 @@
+// Reads PingOne's management API for one connection: every GET carries a fresh-enough token, waits
+// at the host gate, is classified by the one classifier, and is renewed once on INVALID_TOKEN. Next
+// links are followed verbatim but only on the API's own origin, so a hostile answer cannot send the
+// token elsewhere.
+import { randomUUID } from 'node:crypto';
+import type { Got } from 'got';
+import { ProblemError } from '../problem';
+import {
+  classifyApiAnswer,
+  classifyTransportError,
+  isInvalidToken,
+  malformedAnswer,
+  type ClassifyContext,
+  type PingOneAnswer,
+  type PingOneResource,
+} from './classify';
+import type { HostGate } from './host-gate';
+import { parseJson } from './http';
+import type { ClientCredentials, TokenCache } from './token';
+
+export interface PingOneApiDeps {
+  http: Got;
+  tokens: TokenCache;
+  gate: HostGate;
+}
+
+export interface PingOneTarget {
+  environmentId: string;
+  apiBaseUrl: string;
+  credentials: ClientCredentials;
+  /** Classification facts (region, token URL kind) for messages. */
+  context: Omit<ClassifyContext, 'resource' | 'cursor'>;
+}
+
+export class PingOneApi {
+  /** Requests made through this instance, token requests included. */
+  readonly stats = { requests: 0 };
+  private readonly apiOrigin: string;
+
+  constructor(
+    private readonly deps: PingOneApiDeps,
+    readonly target: PingOneTarget,
+  ) {
+    this.apiOrigin = new URL(target.apiBaseUrl).origin;
+  }
+
+  environmentUrl(path = ''): string {
+    return `${this.target.apiBaseUrl}/environments/${encodeURIComponent(this.target.environmentId)}${path}`;
+  }
+
+  /** Gets a token now, so credential problems surface before any data request. */
+  async authenticate(): Promise<void> {
+    await this.deps.tokens.token(this.target.credentials, this.context('token', false), this.stats);
+  }
+
+  /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
+  async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
+    const ctx = this.context(resource, cursor);
+    if (new URL(url).origin !== this.apiOrigin) {
+      throw new ProblemError({
+        type: 'PingOneMalformedResponse',
+        cause: `PingOne sent a ${resource} link to another host (${new URL(url).host}).`,
+        fix: 'Nothing to do: the link is not followed and the page is fetched again.',
+        retryable: true,
+      });
+    }
+    let answer = await this.send(url, resource, ctx, false);
+    if (isInvalidToken(answer)) answer = await this.send(url, resource, ctx, true);
+    if (answer.status !== 200) throw new ProblemError(classifyApiAnswer(answer, ctx));
+    if (!answer.body || typeof answer.body !== 'object' || Array.isArray(answer.body)) {
+      throw new ProblemError(malformedAnswer(new URL(url).host, resource, 'a body that is not a JSON object'));
+    }
+    return answer.body as Record<string, unknown>;
+  }
+
+  private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
+    const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);
+    const host = new URL(url).host;
+    await this.deps.gate.pass(host);
+    this.stats.requests++;
+    let response;
+    try {
+      response = await this.deps.http.get(url, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'x-ping-external-transaction-id': randomUUID(),
+        },
+      });
+    } catch (err) {
+      throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
+    }
+    const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
+    const json = parseJson(response.body);
+    if (response.statusCode === 200 && !json.ok) {
+      throw new ProblemError(malformedAnswer(host, resource, 'a body that is not valid JSON (cut short?)'));
+    }
+    answer.body = json.ok ? json.value : response.body;
+    if (answer.status === 429 || answer.status === 503) {
+      const problem = classifyApiAnswer(answer, ctx);
+      this.deps.gate.holdBack(host, problem.retryAfterMs ?? 1000);
+    }
+    return answer;
+  }
+
+  private context(resource: PingOneResource, cursor: boolean): ClassifyContext {
+    return { ...this.target.context, resource, cursor };
+  }
+}

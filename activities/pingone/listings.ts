@@ -1,0 +1,127 @@
+// The paged resources a sync reads, as data: where each listing starts, where its records sit in
+// PingOne's HAL envelope, and how a page lands in the store. One mechanism serves users, groups,
+// applications, populations, group members and group parents.
+import type { Sql } from '../store/sql';
+import {
+  insertGroupLinks,
+  upsertApplications,
+  upsertGroups,
+  upsertPopulations,
+  upsertUsers,
+  type SnapshotKey,
+} from '../store/pages';
+import type { PingOneResource } from './classify';
+import { toApplicationRow, toGroupRow, toMemberId, toParentId, toPopulationRow, toUserRow } from './records';
+
+export const PAGE_LIMIT = 200;
+
+export type ListingKind = 'users' | 'groups' | 'applications' | 'populations' | 'members' | 'groupParents';
+
+/** Which listing: a kind, and for group-scoped kinds the group. Plain data, carried in checkpoints. */
+export interface ListingRef {
+  kind: ListingKind;
+  groupId?: string;
+}
+
+interface ListingSpec {
+  resource: PingOneResource;
+  path(ref: ListingRef): string;
+  embedded: string;
+  /** Maps records and writes them; answers how many were kept and skipped. */
+  write(sql: Sql, key: SnapshotKey, ref: ListingRef, records: unknown[]): Promise<{ kept: number; skipped: number; groupIds?: string[] }>;
+}
+
+function mapAll<T>(records: unknown[], map: (raw: unknown) => T | undefined): { rows: T[]; skipped: number } {
+  const rows: T[] = [];
+  for (const raw of records) {
+    const row = map(raw);
+    if (row !== undefined) rows.push(row);
+  }
+  return { rows, skipped: records.length - rows.length };
+}
+
+function groupScoped(ref: ListingRef): string {
+  if (!ref.groupId) throw new Error(`listing ${ref.kind} needs a groupId`);
+  return ref.groupId;
+}
+
+export const LISTINGS: Record<ListingKind, ListingSpec> = {
+  users: {
+    resource: 'users',
+    path: () => `/users?limit=${PAGE_LIMIT}`,
+    embedded: 'users',
+    async write(sql, key, _ref, records) {
+      const { rows, skipped } = mapAll(records, toUserRow);
+      await upsertUsers(sql, key, rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+  groups: {
+    resource: 'groups',
+    path: () => `/groups?limit=${PAGE_LIMIT}`,
+    embedded: 'groups',
+    async write(sql, key, _ref, records) {
+      const { rows, skipped } = mapAll(records, toGroupRow);
+      await upsertGroups(sql, key, rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+  applications: {
+    resource: 'applications',
+    path: () => `/applications`,
+    embedded: 'applications',
+    async write(sql, key, _ref, records) {
+      const { rows, skipped } = mapAll(records, toApplicationRow);
+      await upsertApplications(sql, key, rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+  populations: {
+    resource: 'populations',
+    path: () => `/populations`,
+    embedded: 'populations',
+    async write(sql, key, _ref, records) {
+      const { rows, skipped } = mapAll(records, toPopulationRow);
+      await upsertPopulations(sql, key, rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+  members: {
+    resource: 'members',
+    path: (ref) => `/users?limit=${PAGE_LIMIT}&filter=${encodeURIComponent(`memberOfGroups[id eq "${groupScoped(ref)}"]`)}`,
+    embedded: 'users',
+    async write(sql, key, ref, records) {
+      const { rows, skipped } = mapAll(records, toMemberId);
+      await insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+  groupParents: {
+    resource: 'groupParents',
+    path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups?limit=${PAGE_LIMIT}`,
+    embedded: 'groupMemberships',
+    async write(sql, key, ref, records) {
+      const { rows, skipped } = mapAll(records, toParentId);
+      await insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows);
+      return { kept: rows.length, skipped };
+    },
+  },
+};
+
+/** The records of a HAL page: `_embedded.<name>`, else the envelope's only array; none when absent. */
+export function embeddedRecords(page: Record<string, unknown>, name: string): unknown[] | undefined {
+  const embedded = page._embedded;
+  if (embedded === undefined) return [];
+  if (!embedded || typeof embedded !== 'object') return undefined;
+  const byName = (embedded as Record<string, unknown>)[name];
+  if (Array.isArray(byName)) return byName;
+  const arrays = Object.values(embedded as Record<string, unknown>).filter(Array.isArray);
+  if (arrays.length === 1) return arrays[0] as unknown[];
+  return arrays.length === 0 ? [] : undefined;
+}
+
+export function nextLink(page: Record<string, unknown>): string | undefined {
+  const links = page._links as { next?: { href?: unknown } } | undefined;
+  const href = links?.next?.href;
+  return typeof href === 'string' && href.length > 0 ? href : undefined;
+}

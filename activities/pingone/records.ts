@@ -1,0 +1,130 @@
+// PingOne's resources as this sync reads them: a lenient schema per resource (extra and custom
+// attributes pass; a record without what the sync needs is skipped and counted, never fatal) and
+// the plain row each becomes in the store.
+import { z } from 'zod';
+
+const id = z.string().min(1).max(128);
+const optionalText = z.string().max(1024).optional().catch(undefined);
+
+const UserRecord = z.looseObject({
+  id,
+  username: z.string().max(1024).optional().catch(undefined),
+  email: optionalText,
+  name: z
+    .looseObject({ given: optionalText, family: optionalText })
+    .optional()
+    .catch(undefined),
+  enabled: z.boolean().optional().catch(undefined),
+  account: z.looseObject({ status: z.string().optional().catch(undefined) }).optional().catch(undefined),
+  population: z.looseObject({ id: z.string().optional().catch(undefined) }).optional().catch(undefined),
+  lastSignOn: z.looseObject({ at: z.string().optional().catch(undefined) }).optional().catch(undefined),
+});
+
+const GroupRecord = z.looseObject({ id, name: z.string().max(1024) });
+const ParentGroupRecord = z.looseObject({ id });
+const MemberRecord = z.looseObject({ id });
+const PopulationRecord = z.looseObject({
+  id,
+  name: z.string().max(1024),
+  userCount: z.number().int().nonnegative().optional().catch(undefined),
+});
+const ApplicationRecord = z.looseObject({
+  id,
+  name: z.string().max(1024),
+  type: z.string().max(64),
+  enabled: z.boolean().optional().catch(undefined),
+  accessControl: z
+    .looseObject({
+      role: z.looseObject({ type: z.string() }).optional().catch(undefined),
+      group: z
+        .looseObject({
+          type: z.enum(['ANY_GROUP', 'ALL_GROUPS']),
+          groups: z.array(z.looseObject({ id })).min(1),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+const RoleAssignmentRecord = z.looseObject({ role: z.looseObject({ id }).optional() });
+
+export interface UserRow {
+  user_id: string;
+  username: string | null;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  enabled: boolean;
+  locked: boolean;
+  population_id: string | null;
+  last_sign_on: string | null;
+}
+export interface GroupRow { group_id: string; name: string }
+export interface PopulationRow { population_id: string; name: string; user_count: number | null }
+export interface ApplicationRow {
+  app_id: string;
+  name: string;
+  type: string;
+  enabled: boolean;
+  admin_only: boolean;
+  group_rule: 'ANY_GROUP' | 'ALL_GROUPS' | null;
+  group_ids: string[];
+}
+
+export function toUserRow(raw: unknown): UserRow | undefined {
+  const parsed = UserRecord.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const u = parsed.data;
+  return {
+    user_id: u.id,
+    username: u.username ?? null,
+    email: u.email ?? null,
+    first_name: u.name?.given ?? null,
+    last_name: u.name?.family ?? null,
+    // PingOne omits nothing here in practice; a record without `enabled` is taken as enabled.
+    enabled: u.enabled !== false,
+    locked: u.account?.status === 'LOCKED',
+    population_id: u.population?.id ?? null,
+    last_sign_on: u.lastSignOn?.at && !Number.isNaN(Date.parse(u.lastSignOn.at)) ? u.lastSignOn.at : null,
+  };
+}
+
+export function toGroupRow(raw: unknown): GroupRow | undefined {
+  const parsed = GroupRecord.safeParse(raw);
+  return parsed.success ? { group_id: parsed.data.id, name: parsed.data.name } : undefined;
+}
+
+export function toParentId(raw: unknown): string | undefined {
+  const parsed = ParentGroupRecord.safeParse(raw);
+  return parsed.success ? parsed.data.id : undefined;
+}
+
+export function toMemberId(raw: unknown): string | undefined {
+  const parsed = MemberRecord.safeParse(raw);
+  return parsed.success ? parsed.data.id : undefined;
+}
+
+export function toPopulationRow(raw: unknown): PopulationRow | undefined {
+  const parsed = PopulationRecord.safeParse(raw);
+  return parsed.success
+    ? { population_id: parsed.data.id, name: parsed.data.name, user_count: parsed.data.userCount ?? null }
+    : undefined;
+}
+
+export function toApplicationRow(raw: unknown): ApplicationRow | undefined {
+  const parsed = ApplicationRecord.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const a = parsed.data;
+  return {
+    app_id: a.id,
+    name: a.name,
+    type: a.type,
+    enabled: a.enabled !== false,
+    admin_only: a.accessControl?.role?.type === 'ADMIN_USERS_ONLY',
+    group_rule: a.accessControl?.group?.type ?? null,
+    group_ids: a.accessControl?.group?.groups.map((g) => g.id) ?? [],
+  };
+}
+
+export function hasAnyRole(rawAssignments: unknown[]): boolean {
+  return rawAssignments.some((r) => RoleAssignmentRecord.safeParse(r).success);
+}

@@ -1,0 +1,85 @@
+// Derives who may use which application once a listing is complete, inside the database so no
+// step holds the directory in memory. PingOne stores no assignment: access follows each app's group
+// access control, and a member of a child group counts as a member of every ancestor.
+import type { SnapshotKey } from './pages';
+import type { Sql } from './sql';
+
+/** PingOne's own apps and machine clients are no licenses a customer manages. */
+export const EXCLUDED_APPLICATION_TYPES = ['WORKER', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'PING_ONE_SELF_SERVICE'];
+
+const KEY = 'connection_id = $1 AND snapshot_id = $2';
+
+export interface AdminOnlyApplication {
+  appId: string;
+  name: string;
+  candidates: number;
+}
+
+/** Fills effective memberships and group-derived app users; answers the admin-only apps' candidates. */
+export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
+  const params = [key.connectionId, key.snapshotId];
+  return sql.transaction(async (tx) => {
+    await tx.query(`DELETE FROM snapshot_effective_members WHERE ${KEY}`, params);
+    await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
+    // UNION (not UNION ALL) ends the recursion on a cycle of parent links.
+    await tx.query(
+      `WITH RECURSIVE ancestry(group_id, ancestor_id) AS (
+         SELECT group_id, group_id FROM snapshot_groups WHERE ${KEY}
+         UNION
+         SELECT a.group_id, p.parent_id
+           FROM ancestry a JOIN snapshot_group_parents p
+             ON p.connection_id = $1 AND p.snapshot_id = $2 AND p.group_id = a.ancestor_id
+       )
+       INSERT INTO snapshot_effective_members (connection_id, snapshot_id, group_id, user_id)
+       SELECT DISTINCT $1, $2, a.ancestor_id, m.user_id
+         FROM snapshot_group_members m
+         JOIN ancestry a ON a.group_id = m.group_id
+         JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = m.user_id
+        WHERE m.connection_id = $1 AND m.snapshot_id = $2`,
+      params,
+    );
+    await tx.query(
+      `WITH apps AS (
+         SELECT app_id, group_rule, group_ids FROM snapshot_applications
+          WHERE ${KEY} AND enabled AND NOT (type = ANY($3::text[]))
+       )
+       INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
+       SELECT $1, $2, a.app_id, u.user_id
+         FROM apps a JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2
+        WHERE a.group_rule IS NULL
+       UNION
+       SELECT $1, $2, a.app_id, e.user_id
+         FROM apps a JOIN snapshot_effective_members e
+           ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ANY(a.group_ids)
+        WHERE a.group_rule = 'ANY_GROUP'
+       UNION
+       SELECT $1, $2, a.app_id, e.user_id
+         FROM apps a JOIN snapshot_effective_members e
+           ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ANY(a.group_ids)
+        WHERE a.group_rule = 'ALL_GROUPS'
+        GROUP BY a.app_id, a.group_ids, e.user_id
+       HAVING count(DISTINCT e.group_id) = (SELECT count(DISTINCT g) FROM unnest(a.group_ids) AS g)`,
+      [...params, EXCLUDED_APPLICATION_TYPES],
+    );
+    const { rows } = await tx.query<{ app_id: string; name: string; candidates: number }>(
+      `SELECT a.app_id, a.name, count(au.user_id)::int AS candidates
+         FROM snapshot_applications a
+         LEFT JOIN snapshot_app_users au ON au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = a.app_id
+        WHERE a.connection_id = $1 AND a.snapshot_id = $2 AND a.admin_only AND a.enabled AND NOT (a.type = ANY($3::text[]))
+        GROUP BY a.app_id, a.name ORDER BY a.app_id`,
+      [...params, EXCLUDED_APPLICATION_TYPES],
+    );
+    return rows.map((r) => ({ appId: r.app_id, name: r.name, candidates: Number(r.candidates) }));
+  });
+}
+
+/** The candidates of admin-only apps whose role assignments must be read, in pages of user ids. */
+export async function adminCandidates(sql: Sql, key: SnapshotKey, appIds: string[], afterUserId: string, limit: number): Promise<string[]> {
+  const { rows } = await sql.query<{ user_id: string }>(
+    `SELECT DISTINCT user_id FROM snapshot_app_users
+      WHERE ${KEY} AND app_id = ANY($3::text[]) AND user_id COLLATE "C" > $4
+      ORDER BY user_id COLLATE "C" LIMIT $5`,
+    [key.connectionId, key.snapshotId, appIds, afterUserId, limit],
+  );
+  return rows.map((r) => r.user_id);
+}

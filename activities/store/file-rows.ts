@@ -1,0 +1,71 @@
+// Reads a finalized snapshot in bounded batches, in the order the Torii file lists them, so the
+// file streams from the store without the directory ever being in memory. Keyset paging, not
+// OFFSET, so each batch costs the same however deep into the snapshot it is.
+import type { SnapshotKey } from './pages';
+import type { Sql } from './sql';
+
+export interface SentUserRow {
+  user_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  status: 'active' | 'deleted';
+  external_status: string;
+  last_sign_on: string | null;
+  roles: string[];
+}
+
+export async function sentUsersAfter(sql: Sql, key: SnapshotKey, afterUserId: string, limit: number): Promise<SentUserRow[]> {
+  const { rows } = await sql.query<SentUserRow>(
+    `SELECT s.user_id, s.email, s.first_name, s.last_name, s.status, s.external_status, u.last_sign_on,
+            coalesce((SELECT array_agg(DISTINCT g.name ORDER BY g.name)
+                        FROM snapshot_effective_members e
+                        JOIN snapshot_groups g ON g.connection_id = $1 AND g.snapshot_id = $2 AND g.group_id = e.group_id
+                       WHERE e.connection_id = $1 AND e.snapshot_id = $2 AND e.user_id = s.user_id), '{}') AS roles
+       FROM snapshot_sent_users s
+       LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = s.user_id
+      WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id COLLATE "C" > $3
+      ORDER BY s.user_id COLLATE "C" LIMIT $4`,
+    [key.connectionId, key.snapshotId, afterUserId, limit],
+  );
+  return rows;
+}
+
+export interface LicenseRow {
+  app_id: string;
+  license_name: string;
+}
+
+export async function licenses(sql: Sql, key: SnapshotKey): Promise<LicenseRow[]> {
+  const { rows } = await sql.query<LicenseRow>(
+    `SELECT app_id, license_name FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2
+      ORDER BY license_name COLLATE "C"`,
+    [key.connectionId, key.snapshotId],
+  );
+  return rows;
+}
+
+export interface LicenseUserRow {
+  user_id: string;
+  email: string;
+  external_status: string;
+}
+
+/** Users of one license who are sent active, in user id order (the primary key's, so batches stay cheap). */
+export async function licenseUsersAfter(
+  sql: Sql,
+  key: SnapshotKey,
+  appId: string,
+  afterUserId: string,
+  limit: number,
+): Promise<LicenseUserRow[]> {
+  const { rows } = await sql.query<LicenseUserRow>(
+    `SELECT au.user_id, s.email, s.external_status
+       FROM snapshot_app_users au
+       JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
+      WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id COLLATE "C" > $4
+      ORDER BY au.user_id COLLATE "C" LIMIT $5`,
+    [key.connectionId, key.snapshotId, appId, afterUserId, limit],
+  );
+  return rows;
+}

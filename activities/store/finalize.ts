@@ -1,0 +1,121 @@
+// Decides exactly what the Torii file will hold for a complete snapshot: the users sent (with the
+// reason any is skipped), the users sent as deleted, and one uniquely named license per app.
+import type { SkipReason } from '../../workflows/contract';
+import { EXCLUDED_APPLICATION_TYPES } from './access';
+import type { SnapshotKey } from './pages';
+import type { Sql } from './sql';
+
+const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@]+\\.[^[:space:]@]+$';
+
+export interface FinalizedSnapshot {
+  usersActive: number;
+  usersDisabled: number;
+  usersLocked: number;
+  usersDeleted: number;
+  usersSkipped: Record<SkipReason, number>;
+  applications: number;
+  licenseAssignments: number;
+}
+
+/**
+ * `previousSnapshotId` is the last published snapshot: users sent active there and absent from this
+ * complete listing are sent once as deleted. Admin-only apps in `omittedAppIds` get no license.
+ */
+export async function finalizeSnapshot(
+  sql: Sql,
+  key: SnapshotKey,
+  previousSnapshotId: string | null,
+  omittedAppIds: string[],
+): Promise<FinalizedSnapshot> {
+  const params = [key.connectionId, key.snapshotId];
+  return sql.transaction(async (tx) => {
+    await tx.query('DELETE FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2', params);
+    await tx.query('DELETE FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2', params);
+
+    // Torii keys users by email: a user without one goes by an email-shaped username, and of two
+    // users with one address the one with the smallest id is sent.
+    await tx.query(
+      `INSERT INTO snapshot_sent_users (connection_id, snapshot_id, user_id, email, first_name, last_name, status, external_status)
+       SELECT DISTINCT ON (lower(address)) $1, $2, user_id, address, coalesce(first_name, ''), coalesce(last_name, ''), 'active',
+              CASE WHEN NOT enabled THEN 'disabled' WHEN locked THEN 'locked' ELSE 'enabled' END
+         FROM (SELECT *, coalesce(nullif(email, ''), CASE WHEN username ~ $3 THEN username END) AS address
+                 FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u
+        WHERE address IS NOT NULL
+        ORDER BY lower(address), user_id COLLATE "C"`,
+      [...params, EMAIL_SHAPED],
+    );
+    if (previousSnapshotId) {
+      await tx.query(
+        `INSERT INTO snapshot_sent_users (connection_id, snapshot_id, user_id, email, first_name, last_name, status, external_status)
+         SELECT $1, $2, p.user_id, p.email, p.first_name, p.last_name, 'deleted', 'deleted'
+           FROM snapshot_sent_users p
+          WHERE p.connection_id = $1 AND p.snapshot_id = $3 AND p.status = 'active'
+            AND NOT EXISTS (SELECT 1 FROM snapshot_users u
+                             WHERE u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = p.user_id)
+            AND NOT EXISTS (SELECT 1 FROM snapshot_sent_users s
+                             WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND lower(s.email) = lower(p.email))`,
+        [...params, previousSnapshotId],
+      );
+    }
+
+    // Admin-only apps keep only candidates holding a role assignment.
+    await tx.query(
+      `DELETE FROM snapshot_app_users au USING snapshot_applications a
+        WHERE au.connection_id = $1 AND au.snapshot_id = $2
+          AND a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = au.app_id AND a.admin_only
+          AND NOT EXISTS (SELECT 1 FROM snapshot_admin_users r
+                           WHERE r.connection_id = $1 AND r.snapshot_id = $2 AND r.user_id = au.user_id)`,
+      params,
+    );
+    // License names are unique: of apps sharing a name, the smallest id keeps it.
+    await tx.query(
+      `INSERT INTO snapshot_licenses (connection_id, snapshot_id, app_id, license_name)
+       SELECT $1, $2, app_id,
+              CASE WHEN row_number() OVER (PARTITION BY name ORDER BY app_id COLLATE "C") = 1 THEN name
+                   ELSE name || ' (' || app_id || ')' END
+         FROM snapshot_applications
+        WHERE connection_id = $1 AND snapshot_id = $2 AND enabled
+          AND NOT (type = ANY($3::text[])) AND NOT (app_id = ANY($4::text[]))`,
+      [...params, EXCLUDED_APPLICATION_TYPES, omittedAppIds],
+    );
+
+    const { rows: users } = await tx.query<Record<string, number>>(
+      `SELECT count(*) FILTER (WHERE status = 'active' AND external_status = 'enabled')::int AS active,
+              count(*) FILTER (WHERE status = 'active' AND external_status = 'disabled')::int AS disabled,
+              count(*) FILTER (WHERE status = 'active' AND external_status = 'locked')::int AS locked,
+              count(*) FILTER (WHERE status = 'deleted')::int AS deleted
+         FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2`,
+      params,
+    );
+    const { rows: skipped } = await tx.query<Record<string, number>>(
+      `SELECT count(*) FILTER (WHERE address IS NULL)::int AS no_email,
+              count(*) FILTER (WHERE address IS NOT NULL)::int AS addressed
+         FROM (SELECT coalesce(nullif(email, ''), CASE WHEN username ~ $3 THEN username END) AS address
+                 FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u`,
+      [...params, EMAIL_SHAPED],
+    );
+    const { rows: licenses } = await tx.query<Record<string, number>>(
+      `SELECT (SELECT count(*) FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2)::int AS applications,
+              (SELECT count(*) FROM snapshot_app_users au
+                 JOIN snapshot_licenses l ON l.connection_id = $1 AND l.snapshot_id = $2 AND l.app_id = au.app_id
+                 JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id
+                                           AND s.status = 'active'
+                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int AS assignments`,
+      params,
+    );
+    const sentActive = users[0].active + users[0].disabled + users[0].locked;
+    return {
+      usersActive: users[0].active,
+      usersDisabled: users[0].disabled,
+      usersLocked: users[0].locked,
+      usersDeleted: users[0].deleted,
+      usersSkipped: {
+        noEmail: skipped[0].no_email,
+        duplicateEmail: skipped[0].addressed - sentActive,
+        malformedRecord: 0,
+      },
+      applications: licenses[0].applications,
+      licenseAssignments: licenses[0].assignments,
+    };
+  });
+}

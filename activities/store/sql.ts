@@ -1,0 +1,74 @@
+// The store's one seam: a tiny SQL interface that both PostgreSQL (through `pg`) and the embedded
+// default (PGlite, PostgreSQL compiled to WebAssembly) implement, so every query is written once.
+import { Pool, types } from 'pg';
+
+export interface Sql {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+  /** Runs `body` in one transaction: a page is written whole or not at all. */
+  transaction<T>(body: (sql: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// bigint columns (Torii file ids, counts) fit in a JS number here; pg returns strings by default.
+types.setTypeParser(20, (value: string) => Number(value));
+
+export function postgresStore(connectionString: string, max = 10): Sql {
+  const pool = new Pool({ connectionString, max });
+  const wrap = (q: { query: Pool['query'] }): Sql['query'] => async (text, params) => {
+    const result = await q.query(text, params as unknown[]);
+    return { rows: result.rows };
+  };
+  return {
+    query: wrap(pool),
+    exec: async (text) => void (await pool.query(text)),
+    async transaction(body) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const inner: Sql = {
+          query: wrap(client),
+          exec: async (text) => void (await client.query(text)),
+          transaction: (nested) => nested(inner),
+          close: async () => undefined,
+        };
+        const result = await body(inner);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** The embedded default: a PGlite database in a folder, so no server is needed. */
+export async function embeddedStore(dataDir: string): Promise<Sql> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create(dataDir);
+  type Queryable = { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> };
+  const wrap = (q: Queryable): Sql['query'] => async <Row>(text: string, params?: unknown[]) => {
+    const result = await q.query(text, params);
+    return { rows: result.rows as Row[] };
+  };
+  return {
+    query: wrap(db),
+    exec: async (text) => void (await db.exec(text)),
+    transaction: (body) =>
+      db.transaction(async (tx) => {
+        const inner: Sql = {
+          query: wrap(tx),
+          exec: async (text) => void (await tx.exec(text)),
+          transaction: (nested) => nested(inner),
+          close: async () => undefined,
+        };
+        return body(inner);
+      }),
+    close: () => db.close(),
+  };
+}

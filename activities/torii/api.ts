@@ -1,0 +1,80 @@
+// The Torii sink: uploads a file (direct up to 3 MB, through a presigned URL above) and asks Torii
+// to sync it into an app account. Behind the `ToriiSink` port so another sink can replace it.
+import { openAsBlob } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { Got } from 'got';
+import { ProblemError } from '../problem';
+import { registerSecret } from '../redact';
+import { parseJson } from '../pingone/http';
+import { classifyToriiAnswer, classifyToriiTransport, type ToriiStep } from './classify';
+
+export const DIRECT_UPLOAD_LIMIT = 3 * 1024 * 1024;
+
+export interface ToriiSink {
+  upload(path: string, bytes: number): Promise<number>;
+  sync(fileId: number, appAccountId: number): Promise<void>;
+}
+
+export function toriiApi(http: Got, apiUrl: string, apiKey: string): ToriiSink {
+  registerSecret(apiKey);
+  const base = apiUrl.replace(/\/+$/, '');
+  const host = new URL(base).host;
+  const auth = { authorization: `Bearer ${apiKey}`, accept: 'application/json' };
+
+  async function call(step: ToriiStep, send: () => Promise<{ statusCode: number; body: string; headers: Record<string, string | string[] | undefined> }>): Promise<Record<string, unknown>> {
+    let response;
+    try {
+      response = await send();
+    } catch (err) {
+      throw new ProblemError(classifyToriiTransport(step, err as { code?: string }, host));
+    }
+    const json = parseJson(response.body);
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      throw new ProblemError(classifyToriiAnswer(step, response.statusCode, json.ok ? json.value : undefined, response.headers));
+    }
+    return json.ok && json.value && typeof json.value === 'object' ? (json.value as Record<string, unknown>) : {};
+  }
+
+  function fileIdOf(answer: Record<string, unknown>, step: ToriiStep): number {
+    const id = Number(answer.id);
+    if (!Number.isSafeInteger(id)) {
+      throw new ProblemError({ type: 'ToriiMalformedResponse', cause: `Torii answered ${step} without a file id.`, fix: 'Nothing to do: the upload is tried again.', retryable: true });
+    }
+    return id;
+  }
+
+  return {
+    async upload(path, bytes) {
+      const name = basename(path);
+      if (bytes <= DIRECT_UPLOAD_LIMIT) {
+        const form = new FormData();
+        form.set('file', await openAsBlob(path, { type: 'application/json' }), name);
+        form.set('type', 'customIntegrationData');
+        return fileIdOf(await call('upload', () => http.post(`${base}/files/upload`, { body: form, headers: auth })), 'upload');
+      }
+      // A presigned URL lives 5 minutes: when the PUT is refused as expired, ask for a new one.
+      for (let attempt = 1; ; attempt++) {
+        const presigned = await call('presign', () => http.get(`${base}/files/url`, { searchParams: { name, type: 'application/json' }, headers: auth }));
+        const params = presigned.uploadFileParameters as { url?: unknown; filePath?: unknown } | undefined;
+        if (typeof params?.url !== 'string' || typeof params.filePath !== 'string') {
+          throw new ProblemError({ type: 'ToriiMalformedResponse', cause: 'Torii answered the upload URL request without url and filePath.', fix: 'Nothing to do: the upload is tried again.', retryable: true });
+        }
+        const url = params.url;
+        try {
+          await call('presigned-put', () =>
+            http.put(url, { body: createReadStream(path), headers: { 'content-type': 'application/json', 'content-length': String(bytes) } }),
+          );
+        } catch (err) {
+          if (attempt < 3 && err instanceof ProblemError && err.problem.type === 'ToriiUploadUrlExpired') continue;
+          throw err;
+        }
+        const filePath = params.filePath;
+        return fileIdOf(await call('register', () => http.post(`${base}/files`, { json: { path: filePath, type: 'customIntegrationData' }, headers: auth })), 'register');
+      }
+    },
+    async sync(fileId, appAccountId) {
+      await call('sync', () => http.put(`${base}/services/sync/custom`, { json: { idFile: fileId, idAppAccount: appAccountId }, headers: auth }));
+    },
+  };
+}

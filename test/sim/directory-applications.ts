@@ -1,0 +1,67 @@
+// The generated applications. A fixed set covers every access rule and every app PingOne creates
+// for itself (which a sync must leave out); extra apps, if asked for, are random.
+import type { SimApplication } from './directory';
+import type { GroupLayout } from './directory-groups';
+import { Random, pickOne, pickSome, randomInt, randomUuid } from './random';
+
+export interface ApplicationShape {
+  total: number;
+  /** Adds an ADMIN_USERS_ONLY app with no group rule: every user is a candidate for the role check. */
+  adminOnlyUnrestrictedApp: boolean;
+}
+
+export function makeApplications(random: Random, layout: GroupLayout, shape: ApplicationShape): SimApplication[] {
+  const app = (name: string, type: string, protocol: string, rest: Partial<SimApplication> = {}): SimApplication =>
+    ({ id: randomUuid(random), name, type, protocol, enabled: true, ...rest });
+  const groupRef = (...groups: { id: string }[]) => groups.map((group) => ({ id: group.id }));
+
+  const fixed: SimApplication[] = [
+    app('Wiki', 'WEB_APP', 'OPENID_CONNECT'),
+    app('Source Control', 'WEB_APP', 'SAML', {
+      accessControl: { group: { type: 'ANY_GROUP', groups: groupRef(layout.chainRoot, layout.populationGroup) } },
+    }),
+    app('Payroll', 'WEB_APP', 'SAML', {
+      accessControl: { group: { type: 'ALL_GROUPS', groups: groupRef(layout.otherRoot, layout.chainRoot) } },
+    }),
+    app('Legacy CRM', 'WEB_APP', 'SAML', { enabled: false }),
+    app('Admin Tools', 'SINGLE_PAGE_APP', 'OPENID_CONNECT', {
+      accessControl: { role: { type: 'ADMIN_USERS_ONLY' }, group: { type: 'ANY_GROUP', groups: groupRef(layout.adminGroup) } },
+    }),
+    app('Torii Sync Worker', 'WORKER', 'OPENID_CONNECT'),
+    app('PingOne Admin Console', 'PING_ONE_ADMIN_CONSOLE', 'OPENID_CONNECT'),
+    app('PingOne Application Portal', 'PING_ONE_PORTAL', 'OPENID_CONNECT'),
+    app('PingOne Self-Service - MyAccount', 'PING_ONE_SELF_SERVICE', 'OPENID_CONNECT'),
+    app('Expenses', 'WEB_APP', 'SAML'),
+    app('Expenses', 'NATIVE_APP', 'OPENID_CONNECT', {
+      accessControl: { group: { type: 'ANY_GROUP', groups: groupRef(layout.otherRoot) } },
+    }),
+  ];
+  if (shape.adminOnlyUnrestrictedApp) {
+    fixed.push(app('Ops Console', 'WEB_APP', 'OPENID_CONNECT', { accessControl: { role: { type: 'ADMIN_USERS_ONLY' } } }));
+  }
+  const extras: SimApplication[] = [];
+  for (let i = fixed.length; i < shape.total; i++) extras.push(randomApplication(random, layout, i));
+  return [...fixed, ...extras];
+}
+
+function randomApplication(random: Random, layout: GroupLayout, index: number): SimApplication {
+  const type = pickOne(random, ['WEB_APP', 'SINGLE_PAGE_APP', 'NATIVE_APP', 'CUSTOM_APP', 'SERVICE']);
+  const application: SimApplication = {
+    id: randomUuid(random),
+    name: `App ${index + 1}`,
+    type,
+    protocol: type === 'CUSTOM_APP' ? 'SAML' : 'OPENID_CONNECT',
+    enabled: true,
+  };
+  const roll = random();
+  if (roll < 0.3) {
+    const groups = pickSome(random, layout.openGroups, randomInt(random, 1, 3));
+    application.accessControl = { group: { type: 'ANY_GROUP', groups: groups.map((group) => ({ id: group.id })) } };
+  } else if (roll < 0.5) {
+    const groups = pickSome(random, layout.openGroups, 2);
+    application.accessControl = { group: { type: 'ALL_GROUPS', groups: groups.map((group) => ({ id: group.id })) } };
+  } else if (roll < 0.6) {
+    application.enabled = false;
+  }
+  return application;
+}

@@ -1,0 +1,48 @@
+// Faults a test schedules on a simulator: answer with a chosen status, cut the connection mid-body,
+// delay, or send a 200 with half a JSON body. Rules are consumed in the order they were added.
+
+export interface FaultRequest { method: string; path: string; query: string }
+
+export type FaultResponse =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  /** Headers and part of the real body are sent, then the socket is destroyed. The handler runs. */
+  | { reset: true }
+  /** Wait, then answer normally. */
+  | { delayMs: number }
+  /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
+  | { truncate: true };
+
+export interface FaultRule<Kind extends string> {
+  kind?: Kind;
+  match?: (req: FaultRequest) => boolean;
+  /** How many requests this rule hits; default 1, Infinity for always. */
+  times?: number;
+  respond: FaultResponse;
+}
+
+export class FaultPlan<Kind extends string> {
+  private rules: { rule: FaultRule<Kind>; left: number }[] = [];
+
+  add(rule: FaultRule<Kind>): void {
+    this.rules.push({ rule, left: rule.times ?? 1 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** How many scheduled hits are still unused. */
+  get pending(): number {
+    return this.rules.reduce((sum, entry) => sum + entry.left, 0);
+  }
+
+  /** The fault this request meets, if any; consumes one of its hits. */
+  take(kind: Kind, req: FaultRequest): FaultResponse | undefined {
+    const entry = this.rules.find(({ rule, left }) =>
+      left > 0 && (rule.kind === undefined || rule.kind === kind) && (rule.match === undefined || rule.match(req)));
+    if (!entry) return undefined;
+    entry.left -= 1;
+    this.rules = this.rules.filter((candidate) => candidate.left > 0);
+    return entry.rule.respond;
+  }
+}

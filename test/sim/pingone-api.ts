@@ -1,0 +1,136 @@
+// The simulated management API under /v1/environments/:envId: who may read what (token,
+// environment reach, population scope, denied resources), then the read routes a sync uses.
+import type { Directory, SimGroup, SimUser } from './directory';
+import { insufficientPermissions, invalidData, invalidToken, notFound, unknownEnvironment } from './pingone-errors';
+import { parseUserFilter, userMatches } from './pingone-filter';
+import { CursorBook, PagingSettings, halPage, pageRequest } from './pingone-paging';
+import type { SimClient, TokenIssuer } from './pingone-token';
+import { hashSeed, randomUuid, seededRandom } from './random';
+import type { SimReply, SimRequest } from './server';
+
+export type PingOneKind =
+  | 'token' | 'users' | 'members' | 'groups' | 'groupParents' | 'applications'
+  | 'populations' | 'environment' | 'roleAssignments' | 'other';
+
+export interface ManagementSettings extends PagingSettings {
+  environments: Directory[];
+  unknownEnvironmentStatus: 400 | 401 | 403 | 404;
+}
+
+export interface ManagementContext { origin: string; settings: ManagementSettings; tokens: TokenIssuer; cursors: CursorBook }
+
+const RESOURCE_OF: Partial<Record<PingOneKind, 'users' | 'applications' | 'groups' | 'populations'>> = {
+  users: 'users', members: 'users', roleAssignments: 'users',
+  groups: 'groups', groupParents: 'groups', applications: 'applications', populations: 'populations',
+};
+// A role id that looks like PingOne's built-in "Environment Admin".
+const ADMIN_ROLE_ID = '1a7e0ae2-6f9b-4c1e-9b6a-3a1d5f3e8c01';
+
+export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: ManagementContext): SimReply {
+  const grant = ctx.tokens.verify(req.headers.authorization);
+  if (!grant) return invalidToken();
+  const segments = req.path.split('/').slice(3); // after ['', 'v1', 'environments']
+  const dir = ctx.settings.environments.find((candidate) => candidate.environmentId === segments[0]);
+  if (!dir) return unknownEnvironment(ctx.settings.unknownEnvironmentStatus);
+  const client = grant.client;
+  if (!(client.readableEnvironmentIds ?? [client.environmentId]).includes(dir.environmentId)) return insufficientPermissions('environment');
+  const resource = RESOURCE_OF[kind];
+  if (resource && client.deniedResources?.includes(resource)) return insufficientPermissions(resource);
+  if (req.method !== 'GET') return notFound('resource');
+
+  const list = <T>(collection: string, items: T[], defaultLimit = 100): SimReply => {
+    const start = pageRequest(req, ctx.cursors, ctx.settings, defaultLimit);
+    if ('error' in start) return start.error;
+    return halPage({ origin: ctx.origin, req, collection, items, start, cursors: ctx.cursors, settings: ctx.settings });
+  };
+  const visible = visibleUsers(dir, client);
+  const [, collection, id, sub] = segments;
+
+  if (collection === undefined) return json({ id: dir.environmentId, name: `Sim ${dir.environmentId.slice(0, 8)}`, region: 'NA', type: 'PRODUCTION' });
+  if (collection === 'users' && id === undefined) {
+    const start = pageRequest(req, ctx.cursors, ctx.settings, 100);
+    if ('error' in start) return start.error;
+    const filter = start.filter === undefined ? {} : parseUserFilter(start.filter);
+    if ('error' in filter) return invalidData('INVALID_FILTER', 'filter', filter.error);
+    const matching = visible.filter((user) => userMatches(user, filter, dir));
+    return halPage({
+      origin: ctx.origin, req, collection: 'users', items: matching, start, cursors: ctx.cursors, settings: ctx.settings,
+      present: (user) => userView(user, dir),
+    });
+  }
+  if (collection === 'users') {
+    const user = visible.find((candidate) => candidate.id === id);
+    if (!user) return notFound('user');
+    if (sub === undefined) return json(userView(user, dir));
+    if (sub === 'roleAssignments') return list('roleAssignments', roleAssignments(user, dir));
+  }
+  if (collection === 'groups') {
+    const groups = byId(dir.groups);
+    if (id === undefined) return list('groups', groups.map((group) => groupView(group, dir)));
+    const group = groups.find((candidate) => candidate.id === id);
+    if (!group) return notFound('group');
+    if (sub === undefined) return json(groupView(group, dir));
+    if (sub === 'memberOfGroups') return list('groupMemberships', parentsOf(group, dir));
+  }
+  if (collection === 'populations' && id === undefined) {
+    const populations = byId(dir.populations.filter((population) => !client.populationIds || client.populationIds.includes(population.id)));
+    return list('populations', populations.map((population) => ({
+      ...population,
+      userCount: dir.users.filter((user) => user.population.id === population.id).length,
+      environment: { id: dir.environmentId },
+    })));
+  }
+  if (collection === 'applications' && id === undefined) {
+    return list('applications', byId(dir.applications).map((application) => ({ ...application, environment: { id: dir.environmentId } })));
+  }
+  return notFound('resource');
+}
+
+// Sorting 100k users for every page would dominate large runs; re-sort only when the list changed.
+const sortedUsers = new WeakMap<SimUser[], { length: number; sorted: SimUser[] }>();
+
+function visibleUsers(dir: Directory, client: SimClient): SimUser[] {
+  let cached = sortedUsers.get(dir.users);
+  if (!cached || cached.length !== dir.users.length) {
+    cached = { length: dir.users.length, sorted: byId(dir.users) };
+    sortedUsers.set(dir.users, cached);
+  }
+  const scoped = client.populationIds;
+  return scoped ? cached.sorted.filter((user) => scoped.includes(user.population.id)) : cached.sorted;
+}
+
+// Extra fields a real user carries, so clients that parse strictly fail here rather than in production.
+function userView(user: SimUser, dir: Directory): Record<string, unknown> {
+  return {
+    ...user,
+    environment: { id: dir.environmentId },
+    identityProvider: { type: 'PING_ONE' },
+    mfaEnabled: false,
+    ...(user.email === undefined ? {} : { emailVerified: true }),
+  };
+}
+
+function groupView(group: SimGroup, dir: Directory): Record<string, unknown> {
+  const { parentIds: _parents, ...rest } = group;
+  return { ...rest, environment: { id: dir.environmentId } };
+}
+
+function parentsOf(group: SimGroup, dir: Directory): { id: string; name: string; type: 'DIRECT' }[] {
+  return dir.groups
+    .filter((candidate) => group.parentIds.includes(candidate.id))
+    .map((parent) => ({ id: parent.id, name: parent.name, type: 'DIRECT' }));
+}
+
+function roleAssignments(user: SimUser, dir: Directory): unknown[] {
+  if (!dir.adminUserIds.has(user.id)) return [];
+  const id = randomUuid(seededRandom(hashSeed(`roleAssignment:${user.id}`)));
+  return [{ id, role: { id: ADMIN_ROLE_ID }, scope: { id: dir.environmentId, type: 'ENVIRONMENT' } }];
+}
+
+function byId<T extends { id: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function json(body: unknown): SimReply {
+  return { status: 200, body };
+}

@@ -1,0 +1,51 @@
+// PingOne's two error shapes: the management API's `{id, code, message, details}` and the token
+// endpoint's OAuth `{error, error_description}` with a Correlation ID inside the description.
+import { randomUUID } from 'node:crypto';
+import type { SimReply } from './server';
+
+export interface PingOneErrorDetail { code: string; target?: string; message: string }
+
+export function managementError(status: number, code: string, message: string, details: PingOneErrorDetail[] = []): SimReply {
+  return { status, body: { id: randomUUID(), code, message, details } };
+}
+
+export const invalidToken = (): SimReply =>
+  managementError(401, 'INVALID_TOKEN', 'The request could not be completed. The access token is invalid, expired or revoked.');
+
+export const insufficientPermissions = (target: string): SimReply =>
+  managementError(403, 'ACCESS_FAILED', 'The request could not be completed. You do not have access to this resource.', [
+    { code: 'INSUFFICIENT_PERMISSIONS', target, message: 'The actor attempting to perform the request is not authorized.' },
+  ]);
+
+export const notFound = (what: string): SimReply =>
+  managementError(404, 'NOT_FOUND', `The requested ${what} could not be found.`);
+
+export const invalidData = (detailCode: string, target: string, message: string): SimReply =>
+  managementError(400, 'INVALID_DATA', 'The request could not be completed. One or more validation errors were in the request.', [
+    { code: detailCode, target, message },
+  ]);
+
+export const requestLimited = (): SimReply => ({
+  ...managementError(429, 'REQUEST_LIMITED', 'The request could not be completed. Too many requests.', [
+    { code: 'LIMIT_EXCEEDED', message: 'The rate limit for this resource has been exceeded.' },
+  ]),
+  headers: { 'Retry-After': '1' },
+});
+
+/** How a non-existent environment is answered; real tenants vary, so tests choose. */
+export function unknownEnvironment(status: 400 | 401 | 403 | 404): SimReply {
+  switch (status) {
+    case 400: return invalidData('INVALID_VALUE', 'environmentId', 'The environment id is not valid.');
+    case 401: return invalidToken();
+    case 403: return insufficientPermissions('environment');
+    case 404: return notFound('environment');
+  }
+}
+
+export function oauthError(status: number, error: string, reason: string): SimReply {
+  return {
+    status,
+    headers: { 'Cache-Control': 'no-store' },
+    body: { error, error_description: `Request denied: ${reason} (Correlation ID: ${randomUUID()})` },
+  };
+}

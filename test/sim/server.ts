@@ -1,0 +1,153 @@
+// The HTTP plumbing both simulators share: a node:http server on 127.0.0.1, request log,
+// connection count, fixed latency, and applying scheduled faults around a route handler that
+// only returns data ({status, headers, body}).
+import { IncomingHttpHeaders, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { FaultPlan, FaultRequest, FaultResponse } from './faults';
+
+export interface SimRequest extends FaultRequest {
+  headers: IncomingHttpHeaders;
+  params: URLSearchParams;
+  body: Buffer;
+}
+
+export interface SimReply { status: number; headers?: Record<string, string>; body?: unknown }
+
+export interface RequestRecord<Kind extends string> {
+  /** Date.now() on arrival. */
+  at: number;
+  method: string;
+  path: string;
+  /** Raw query string without `?`. */
+  query: string;
+  /** 0 while the request is still being answered. */
+  status: number;
+  kind: Kind;
+  fault?: 'status' | 'reset' | 'delay' | 'truncate';
+}
+
+export interface SimServerSpec<Kind extends string> {
+  classify(method: string, path: string, params: URLSearchParams): Kind;
+  handle(req: SimRequest, kind: Kind): SimReply | Promise<SimReply>;
+  /** Read per request, so a test can change it while running. */
+  latencyMs?: () => number;
+}
+
+export interface SimServer<Kind extends string> {
+  origin: string;
+  requests: RequestRecord<Kind>[];
+  faults: FaultPlan<Kind>;
+  readonly connections: number;
+  /** How many requests hit exactly this URL (absolute, or path plus query). */
+  fetchesByUrl(url: string): number;
+  close(): Promise<void>;
+}
+
+// Large enough for presigned uploads in tests; a runaway client is cut off.
+const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export async function startSimServer<Kind extends string>(spec: SimServerSpec<Kind>): Promise<SimServer<Kind>> {
+  const requests: RequestRecord<Kind>[] = [];
+  const faults = new FaultPlan<Kind>();
+  let connections = 0;
+
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT_BYTES) incoming.destroy();
+      else chunks.push(chunk);
+    });
+    incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://sim');
+      const req: SimRequest = {
+        method: incoming.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.replace(/^\?/, ''),
+        params: url.searchParams,
+        headers: incoming.headers,
+        body: Buffer.concat(chunks),
+      };
+      const kind = spec.classify(req.method, req.path, req.params);
+      const record: RequestRecord<Kind> = { at: Date.now(), method: req.method, path: req.path, query: req.query, status: 0, kind };
+      requests.push(record);
+      answer(req, kind, record).then(
+        (reply) => send(reply, record),
+        (error: unknown) => send({ status: 500, body: { error: 'simulator bug', message: String(error) } }, record),
+      );
+    });
+
+    function send(reply: Delivery, record: RequestRecord<Kind>): void {
+      record.status = reply.status;
+      const { bytes, contentType } = encode(reply.body);
+      const headers: Record<string, string> = { 'content-type': contentType };
+      for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
+      if (reply.cut === 'reset') {
+        outgoing.writeHead(reply.status, { ...headers, 'content-length': String(bytes.length) });
+        outgoing.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => outgoing.destroy());
+        return;
+      }
+      const body = reply.cut === 'truncate' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+      outgoing.writeHead(reply.status, { ...headers, 'content-length': String(body.length) });
+      outgoing.end(body);
+    }
+  });
+
+  async function answer(req: SimRequest, kind: Kind, record: RequestRecord<Kind>): Promise<Delivery> {
+    const latency = spec.latencyMs?.() ?? 0;
+    if (latency > 0) await sleep(latency);
+    const fault: FaultResponse | undefined = faults.take(kind, req);
+    if (fault && 'status' in fault) {
+      record.fault = 'status';
+      return { status: fault.status, headers: fault.headers, body: fault.body };
+    }
+    if (fault && 'delayMs' in fault) {
+      record.fault = 'delay';
+      await sleep(fault.delayMs);
+    }
+    const reply = await spec.handle(req, kind);
+    if (fault && 'reset' in fault) {
+      record.fault = 'reset';
+      return { ...reply, cut: 'reset' };
+    }
+    if (fault && 'truncate' in fault) {
+      record.fault = 'truncate';
+      return { ...reply, status: 200, cut: 'truncate' };
+    }
+    return reply;
+  }
+
+  server.on('connection', () => { connections += 1; });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  return {
+    origin,
+    requests,
+    faults,
+    get connections() { return connections; },
+    fetchesByUrl(url: string): number {
+      const target = new URL(url, origin);
+      const wanted = target.pathname + target.search;
+      return requests.filter((record) => record.path + (record.query ? `?${record.query}` : '') === wanted).length;
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }),
+  };
+}
+
+interface Delivery extends SimReply { cut?: 'reset' | 'truncate' }
+
+function encode(body: unknown): { bytes: Buffer; contentType: string } {
+  if (body === undefined) return { bytes: Buffer.alloc(0), contentType: 'text/plain' };
+  if (Buffer.isBuffer(body)) return { bytes: body, contentType: 'application/octet-stream' };
+  if (typeof body === 'string') return { bytes: Buffer.from(body), contentType: 'text/plain; charset=utf-8' };
+  return { bytes: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

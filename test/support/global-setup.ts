@@ -1,0 +1,40 @@
+// Owns jest's one-time setup: the test database and the Temporal CLI path shared by every test file.
+import { resolveTemporalCli } from '../../client/dev-server';
+import { startPostgres, stopPostgres, type PostgresCluster } from './postgres';
+
+// globalSetup and globalTeardown run in the same process, so globalThis carries the cluster across.
+export interface SupportState {
+  postgres?: PostgresCluster;
+}
+export const STATE_KEY = '__pingoneToriiTestSupport';
+
+export default async function globalSetup(): Promise<void> {
+  const state: SupportState = {};
+  (globalThis as Record<string, unknown>)[STATE_KEY] = state;
+
+  // Resolved once here (a build can take minutes); test files start their own dev servers from this path.
+  const cli = await resolveTemporalCli((line) => process.stderr.write(`[global-setup] ${line}\n`));
+  if (cli) process.env.TEMPORAL_CLI_PATH = cli;
+
+  if (!process.env.TEST_DATABASE_URL) {
+    const started = Date.now();
+    const cluster = await startPostgres();
+    state.postgres = cluster;
+    // If jest ends before globalTeardown (a crash, a kill), still do not leave a postgres and its files behind.
+    const cleanup = () => {
+      if (state.postgres) stopPostgres(state.postgres);
+      state.postgres = undefined;
+    };
+    process.once('exit', cleanup);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        cleanup();
+        process.kill(process.pid, signal); // our listener is gone now, so this takes the default action
+      });
+    }
+    process.env.TEST_DATABASE_URL = cluster.url;
+    if (process.env.DEBUG_TEST_SUPPORT) {
+      process.stderr.write(`[global-setup] postgres on port ${cluster.port} in ${Date.now() - started}ms\n`);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// The worker's configuration: one zod schema over the environment, checked at start, with one
+// readable line per bad variable.
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+
+const url = (example: string) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, `must be an http(s) URL like ${example}`);
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `must be a whole number (${what})` }).int(`must be a whole number (${what})`).positive(`must be positive (${what})`);
+
+export const WorkerConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, like localhost:7233').default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'must be a Temporal namespace name, like default').default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL like postgresql://user:password@host:5432/db; leave it unset for the embedded store')
+    .optional(),
+  EMBEDDED_DATABASE_DIR: z.string().min(1).default('var/pglite'),
+  SYNC_FILES_DIR: z.string().min(1).default('var/files'),
+  TORII_API_KEY: z.string().min(1, 'must not be empty; unset it instead').optional(),
+  TORII_API_URL: url('https://api.toriihq.com/v1.0').default('https://api.toriihq.com/v1.0'),
+  PINGONE_AUTH_URL: url('https://auth.pingone.eu').optional(),
+  PINGONE_API_URL: url('https://api.pingone.eu/v1').optional(),
+  PINGONE_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
+  PINGONE_ADMIN_LOOKUP_LIMIT: positiveInt('candidate users of an admin-only app worth one request each').default(200),
+  HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(30_000),
+});
+
+export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The worker's configuration is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration; empty variables count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = WorkerConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,34 @@
+// `npm start`: validates the environment, opens and migrates the store, connects to Temporal and
+// runs the worker until SIGINT/SIGTERM.
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from './config';
+import { activityDeps, openStore } from './wiring';
+import { createSyncWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const sql = await openStore(config);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createSyncWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: activityDeps(config, sql),
+  });
+  console.log(`pingone-torii-sync worker on ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}, store ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded'}`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await sql.close();
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// Builds the activities' dependencies from the configuration: the store (PostgreSQL or the
+// embedded default, migrated here), the HTTP client, the worker-wide token cache and host gate.
+import { resolve } from 'node:path';
+import type { ActivityDeps } from '../activities';
+import { HostGate } from '../activities/pingone/host-gate';
+import { createHttp } from '../activities/pingone/http';
+import { TokenCache } from '../activities/pingone/token';
+import { registerSecret } from '../activities/redact';
+import { migrate } from '../activities/store/schema';
+import { embeddedStore, postgresStore, type Sql } from '../activities/store/sql';
+import type { WorkerConfig } from './config';
+
+export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMBEDDED_DATABASE_DIR'>): Promise<Sql> {
+  const sql = config.DATABASE_URL ? postgresStore(config.DATABASE_URL) : await embeddedStore(resolve(config.EMBEDDED_DATABASE_DIR));
+  await migrate(sql);
+  return sql;
+}
+
+export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  registerSecret(config.TORII_API_KEY);
+  const http = createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS });
+  return {
+    sql,
+    http,
+    tokens: new TokenCache(http),
+    gate: new HostGate(),
+    hostPolicy: {
+      authBaseUrl: config.PINGONE_AUTH_URL,
+      apiBaseUrl: config.PINGONE_API_URL,
+      allowedHosts: config.PINGONE_ALLOWED_HOSTS,
+    },
+    toriiApiUrl: config.TORII_API_URL,
+    toriiApiKey: config.TORII_API_KEY,
+    filesDir: resolve(config.SYNC_FILES_DIR),
+    adminLookupLimit: config.PINGONE_ADMIN_LOOKUP_LIMIT,
+    ...overrides,
+  };
+}

@@ -1,0 +1,46 @@
+// A sync's resumable state as plain data: carried across continue-as-new, readable in history. It
+// never holds page data, only where each listing stands.
+import type { ListingRef } from '../activities/pingone/listings';
+import type { SyncResult } from './contract';
+
+export interface ListingState {
+  ref: ListingRef;
+  /** The next link to fetch; null before the first page. The checkpoint of the listing. */
+  next: string | null;
+  done: boolean;
+  pages: number;
+  /** How often an expired cursor sent the listing back to its first page. */
+  restarts: number;
+}
+
+export type CheckpointPhase = 'directory' | 'groups' | 'access' | 'publish';
+
+export interface SyncCheckpoint {
+  snapshotId: string;
+  startedAt: string;
+  region: string;
+  regionName: string;
+  phase: CheckpointPhase;
+  /** Listings of the current phase (for groups: of the current batch). */
+  listings: ListingState[];
+  /** The last group id of the batch in `listings`; groups up to here are scheduled. */
+  groupBatchEnd: string;
+  counts: {
+    pagesFetched: number;
+    pingOneRequests: number;
+    users: number;
+    groups: number;
+    applications: number;
+    malformedUsers: number;
+  };
+  warnings: string[];
+  runs: number;
+}
+
+export function newListing(ref: ListingRef): ListingState {
+  return { ref, next: null, done: false, pages: 0, restarts: 0 };
+}
+
+export function emptyResultCounts(): Pick<SyncResult, 'usersSkipped'> {
+  return { usersSkipped: { noEmail: 0, duplicateEmail: 0, malformedRecord: 0 } };
+}

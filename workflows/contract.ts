@@ -1,0 +1,123 @@
+// The sync's public contract: names Torii's backend depends on, the input schema it validates
+// against, and the result and progress shapes. Pure data and zod only: the workflow bundle imports it.
+import { z } from 'zod';
+
+export const SYNC_WORKFLOW_TYPE = 'pingOneSync';
+export const DEFAULT_TASK_QUEUE = 'pingone-torii-sync';
+export const PROGRESS_QUERY = 'progress';
+
+/** One workflow per connection: a second start attaches to the running one. */
+export function syncWorkflowId(connectionId: string): string {
+  return `pingone-sync/${connectionId}`;
+}
+
+const uuid = z
+  .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+    error: (i) => `must be a UUID, got ${JSON.stringify(String(i.input).slice(0, 60))}`,
+  });
+
+const requiredString = (what: string, max: number) =>
+  z
+    .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
+    .min(1, { error: `must not be empty (${what})` })
+    .max(max, { error: `must be at most ${max} characters` });
+
+export const PingOneConnectionSchema = z.strictObject(
+  {
+    environmentId: uuid,
+    clientId: uuid,
+    clientSecret: requiredString('the Worker app’s Client Secret', 1024),
+    tokenUrl: z
+      .string({ error: 'must be a URL string' })
+      .max(2048, { error: 'must be at most 2048 characters' })
+      .optional(),
+  },
+  { error: (i) => (i.input === undefined ? 'required' : 'must be an object') },
+);
+
+export const ToriiTargetSchema = z.strictObject(
+  {
+    appAccountId: z
+      .number({ error: (i) => (i.input === undefined ? 'required' : `must be a number, got ${typeof i.input}`) })
+      .int({ error: 'must be a whole number' })
+      .positive({ error: 'must be a positive app account id' })
+      .max(Number.MAX_SAFE_INTEGER, { error: 'is too large' }),
+    apiKey: requiredString('a Torii API key', 512).optional(),
+  },
+  { error: (i) => (i.input === undefined ? 'required' : 'must be an object') },
+);
+
+export const SyncOptionsSchema = z.strictObject({
+  dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+export const SyncInputSchema = z.strictObject(
+  {
+    connectionId: z
+      .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+        error: 'must be 1–128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      }),
+    pingOne: PingOneConnectionSchema,
+    torii: ToriiTargetSchema,
+    options: SyncOptionsSchema.default({ dryRun: false }),
+  },
+  { error: 'must be an object' },
+);
+
+export type SyncInput = z.input<typeof SyncInputSchema>;
+export type ValidSyncInput = z.output<typeof SyncInputSchema>;
+export type PingOneConnection = z.output<typeof PingOneConnectionSchema>;
+export type ToriiTarget = z.output<typeof ToriiTargetSchema>;
+
+/** Every problem of an input in words, one per line: `pingOne.environmentId: must be a UUID, got "abc"`. */
+export function describeInputProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
+        : issue.message;
+    return path ? `${path}: ${message}` : message;
+  });
+}
+
+export type SkipReason = 'noEmail' | 'duplicateEmail' | 'malformedRecord';
+
+export interface SyncCounts {
+  usersActive: number;
+  usersDisabled: number;
+  usersLocked: number;
+  usersDeleted: number;
+  usersSkipped: Record<SkipReason, number>;
+  applications: number;
+  licenseAssignments: number;
+  pagesFetched: number;
+  pingOneRequests: number;
+}
+
+export interface SyncResult extends SyncCounts {
+  connectionId: string;
+  snapshotId: string;
+  dryRun: boolean;
+  /** The Torii file id of the published file; null on a dry run. */
+  toriiFileId: number | null;
+  /** Where a dry run kept the file it built; null when the file was uploaded. */
+  filePath: string | null;
+  warnings: string[];
+}
+
+export type SyncPhase = 'starting' | 'listing' | 'resolving-access' | 'publishing' | 'done' | 'failed';
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  pagesFetched: number;
+  users: number;
+  groups: number;
+  applications: number;
+  licenseAssignments: number;
+  listingsRunning: number;
+  startedAt: string;
+  lastError: string | null;
+}
