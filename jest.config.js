@@ -1,8 +1,8 @@
 // Tests run TypeScript through swc. got 14 and its dependencies ship ES modules only, so they are
 // transformed too; everything else in node_modules is loaded as is.
-const esmOnly = ['got', '@sindresorhus', '@szmarczak', 'cacheable-lookup', 'cacheable-request', 'decompress-response',
-  'form-data-encoder', 'http2-wrapper', 'lowercase-keys', 'p-cancelable', 'responselike', 'mimic-response',
-  'normalize-url', 'keyv', 'quick-lru', 'resolve-alpn', 'type-fest', 'chunk-data', 'byte-counter', 'get-stream', 'is-stream'];
+const esmOnly = ['got', '@sindresorhus', 'byte-counter', 'cacheable-lookup', 'cacheable-request', 'get-stream', '@sec-ant',
+  'is-stream', 'keyv', '@keyv', 'mimic-response', 'normalize-url', 'responselike', 'lowercase-keys', 'decompress-response',
+  'form-data-encoder', 'p-cancelable'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -77,8 +77,8 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
 export async function adminCandidates(sql: Sql, key: SnapshotKey, appIds: string[], afterUserId: string, limit: number): Promise<string[]> {
   const { rows } = await sql.query<{ user_id: string }>(
     `SELECT DISTINCT user_id FROM snapshot_app_users
-      WHERE ${KEY} AND app_id = ANY($3::text[]) AND user_id COLLATE "C" > $4
-      ORDER BY user_id COLLATE "C" LIMIT $5`,
+      WHERE ${KEY} AND app_id = ANY($3::text[]) AND user_id > $4
+      ORDER BY user_id LIMIT $5`,
     [key.connectionId, key.snapshotId, appIds, afterUserId, limit],
   );
   return rows.map((r) => r.user_id);

@@ -24,8 +24,8 @@ export async function sentUsersAfter(sql: Sql, key: SnapshotKey, afterUserId: st
                        WHERE e.connection_id = $1 AND e.snapshot_id = $2 AND e.user_id = s.user_id), '{}') AS roles
        FROM snapshot_sent_users s
        LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = s.user_id
-      WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id COLLATE "C" > $3
-      ORDER BY s.user_id COLLATE "C" LIMIT $4`,
+      WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id > $3
+      ORDER BY s.user_id LIMIT $4`,
     [key.connectionId, key.snapshotId, afterUserId, limit],
   );
   return rows;
@@ -39,7 +39,7 @@ export interface LicenseRow {
 export async function licenses(sql: Sql, key: SnapshotKey): Promise<LicenseRow[]> {
   const { rows } = await sql.query<LicenseRow>(
     `SELECT app_id, license_name FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2
-      ORDER BY license_name COLLATE "C"`,
+      ORDER BY license_name`,
     [key.connectionId, key.snapshotId],
   );
   return rows;
@@ -63,8 +63,8 @@ export async function licenseUsersAfter(
     `SELECT au.user_id, s.email, s.external_status
        FROM snapshot_app_users au
        JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
-      WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id COLLATE "C" > $4
-      ORDER BY au.user_id COLLATE "C" LIMIT $5`,
+      WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id > $4
+      ORDER BY au.user_id LIMIT $5`,
     [key.connectionId, key.snapshotId, appId, afterUserId, limit],
   );
   return rows;

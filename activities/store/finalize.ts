@@ -41,7 +41,7 @@ export async function finalizeSnapshot(
          FROM (SELECT *, coalesce(nullif(email, ''), CASE WHEN username ~ $3 THEN username END) AS address
                  FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u
         WHERE address IS NOT NULL
-        ORDER BY lower(address), user_id COLLATE "C"`,
+        ORDER BY lower(address), user_id`,
       [...params, EMAIL_SHAPED],
     );
     if (previousSnapshotId) {
@@ -71,7 +71,7 @@ export async function finalizeSnapshot(
     await tx.query(
       `INSERT INTO snapshot_licenses (connection_id, snapshot_id, app_id, license_name)
        SELECT $1, $2, app_id,
-              CASE WHEN row_number() OVER (PARTITION BY name ORDER BY app_id COLLATE "C") = 1 THEN name
+              CASE WHEN row_number() OVER (PARTITION BY name ORDER BY app_id) = 1 THEN name
                    ELSE name || ' (' || app_id || ')' END
          FROM snapshot_applications
         WHERE connection_id = $1 AND snapshot_id = $2 AND enabled

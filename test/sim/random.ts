@@ -25,14 +25,15 @@ export function pickOne<T>(random: Random, items: readonly T[]): T {
   return items[randomInt(random, 0, items.length)];
 }
 
-/** Distinct items, at most `count` of them, in random order. */
+/** Distinct items, at most `count` of them, in random order (partial Fisher-Yates: cheap for few of many). */
 export function pickSome<T>(random: Random, items: readonly T[], count: number): T[] {
   const pool = [...items];
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = randomInt(random, 0, i + 1);
+  const wanted = Math.max(0, Math.min(count, pool.length));
+  for (let i = 0; i < wanted; i++) {
+    const j = randomInt(random, i, pool.length);
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
-  return pool.slice(0, Math.max(0, Math.min(count, pool.length)));
+  return pool.slice(0, wanted);
 }
 
 /** Index into `shares` (weights that need not sum to 1). */
@@ -48,12 +49,10 @@ export function pickWeighted(random: Random, shares: readonly number[]): number 
 
 /** A v4-shaped UUID drawn from the seeded stream, so PingOne ids look real but replay exactly. */
 export function randomUuid(random: Random): string {
-  const hex: string[] = [];
-  for (let i = 0; i < 32; i++) hex.push(randomInt(random, 0, 16).toString(16));
-  hex[12] = '4';
-  hex[16] = ['8', '9', 'a', 'b'][randomInt(random, 0, 4)];
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  const word = () => Math.floor(random() * 4294967296).toString(16).padStart(8, '0');
+  const s = word() + word() + word() + word();
+  const variant = '89ab'[parseInt(s[16], 16) & 3];
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;
 }
 
 /** Stable 32-bit hash of a string, to derive per-item seeds (e.g. a short page's size). */

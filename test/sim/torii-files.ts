@@ -106,17 +106,19 @@ interface MultipartParts { fields: Record<string, string>; file?: { bytes: Buffe
 function parseMultipart(req: SimRequest): Promise<MultipartParts> {
   return new Promise((resolve, reject) => {
     const parts: MultipartParts = { fields: {}, tooLarge: false };
+    let file: { chunks: Buffer[]; name: string } | undefined;
     const parser = busboy({ headers: req.headers, limits: { fileSize: DIRECT_UPLOAD_LIMIT_BYTES } });
     parser.on('field', (name, value) => { parts.fields[name] = value; });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      if (name === 'file') file = { chunks, name: info.filename ?? 'file' };
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => { parts.tooLarge = true; });
-      stream.on('close', () => {
-        if (name === 'file') parts.file = { bytes: Buffer.concat(chunks), name: info.filename ?? 'file' };
-      });
     });
-    parser.on('close', () => resolve(parts));
+    parser.on('close', () => {
+      if (file) parts.file = { bytes: Buffer.concat(file.chunks), name: file.name };
+      resolve(parts);
+    });
     parser.on('error', reject);
     parser.end(req.body);
   });

@@ -1,0 +1,3 @@
+// The package's public surface for Torii's backend: the input schema, names and client calls.
+export * from '../workflows/contract';
+export { startSync, runSync, validateSyncInput, InvalidSyncInputError } from './start-sync';

@@ -1,0 +1,103 @@
+// One sync stack for a test file: a dev server, PingOne and Torii simulators on loopback, the
+// real PostgreSQL store, and a worker wired to them exactly as `npm start` wires itself (only the
+// environment differs). Tests start syncs through the same client code Torii's backend uses.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
+import { postgresStore, type Sql } from '../../activities/store/sql';
+import { migrate } from '../../activities/store/schema';
+import { startSync } from '../../client/start-sync';
+import { loadConfig, type WorkerConfig } from '../../worker/config';
+import { activityDeps } from '../../worker/wiring';
+import { createSyncWorker } from '../../worker/worker';
+import type { SyncInput, SyncResult } from '../../workflows/contract';
+import type { Directory } from '../sim/directory';
+import { startPingOneSimulator, type PingOneSimulator, type PingOneSimulatorOptions, type SimClient } from '../sim/pingone';
+import { startToriiSimulator, type ToriiSimulator, type ToriiSimulatorOptions } from '../sim/torii';
+import { startTestServer, uniqueTaskQueue } from './temporal';
+
+export const TORII_KEY = 'torii-fake-key-7Qm2Zp9Lw4';
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  pingone: PingOneSimulator;
+  torii: ToriiSimulator;
+  sql: Sql;
+  config: WorkerConfig;
+  taskQueue: string;
+  /** Runs a sync to its end through the client; rejects with the workflow's failure. */
+  sync(input: SyncInput): Promise<SyncResult>;
+  input(connectionId: string, client: SimClient, directory: Directory, extra?: Partial<SyncInput>): SyncInput;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  pingone: PingOneSimulatorOptions;
+  torii?: Partial<ToriiSimulatorOptions>;
+  env?: Record<string, string>;
+  deps?: Partial<ActivityDeps>;
+  server?: Parameters<typeof startTestServer>[0];
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const env = await startTestServer(opts.server);
+  const pingone = await startPingOneSimulator(opts.pingone);
+  const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest (its global setup starts PostgreSQL)');
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    TORII_API_KEY: TORII_KEY,
+    TORII_API_URL: torii.apiUrl,
+    PINGONE_AUTH_URL: pingone.authUrl,
+    PINGONE_API_URL: pingone.apiUrl,
+    PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'sync-files-')),
+    HTTP_TIMEOUT_MS: '5000',
+    ...opts.env,
+  });
+  const sql = postgresStore(databaseUrl, 5);
+  await migrate(sql);
+  const taskQueue = uniqueTaskQueue('sync');
+  const worker: Worker = await createSyncWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps: activityDeps(config, sql, opts.deps),
+  });
+  const running = worker.run();
+  return {
+    env,
+    pingone,
+    torii,
+    sql,
+    config,
+    taskQueue,
+    async sync(input) {
+      const handle = await startSync(env.client, input, taskQueue);
+      return handle.result();
+    },
+    input(connectionId, client, directory, extra = {}) {
+      return {
+        connectionId,
+        pingOne: { environmentId: directory.environmentId, clientId: client.clientId, clientSecret: client.clientSecret },
+        torii: { appAccountId: 4242 },
+        ...extra,
+      };
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await Promise.all([pingone.close(), torii.close(), sql.close()]);
+      await env.teardown();
+    },
+  };
+}
+
+/** A fresh connection id, so tests sharing one database never see each other's snapshots. */
+export function connectionId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
