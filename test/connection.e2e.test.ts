@@ -1,0 +1,153 @@
+// How a sync meets PingOne's front door: admin-environment Token URLs, the Basic→POST fallback and
+// its memory, invalid_client answers in words, refused hosts that never see a connection,
+// Retry-After honoured, a revoked token renewed once, and dry runs that upload nothing.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { WorkflowFailedError } from '@temporalio/client';
+import { generateDirectory, type Directory } from './sim/directory';
+import { expectedToriiFile } from './sim/expected';
+import type { SimClient } from './sim/pingone';
+import { connectionId, startHarness, type Harness } from './support/harness';
+
+async function failureOf(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause as { type?: string; message: string };
+      return { type: cause.type, message: cause.message };
+    }
+    throw err;
+  }
+  throw new Error('the sync succeeded; a failure was expected');
+}
+
+describe('connecting to PingOne', () => {
+  let h: Harness;
+  let target: Directory;
+  let admin: Directory;
+  let basic: SimClient;
+  let post: SimClient;
+  let adminClient: SimClient;
+
+  beforeAll(async () => {
+    target = generateDirectory({ seed: 11, users: 120, groups: 8, applications: 12 });
+    admin = generateDirectory({ seed: 12, users: 3, groups: 4, applications: 11 });
+    basic = { clientId: randomUUID(), clientSecret: 'sim-secret-basic-W3kq8', environmentId: target.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+    post = { clientId: randomUUID(), clientSecret: 'sim-secret-post-J6nv2', environmentId: target.environmentId, authMethod: 'CLIENT_SECRET_POST' };
+    adminClient = {
+      clientId: randomUUID(),
+      clientSecret: 'sim-secret-admin-T9xc4',
+      environmentId: admin.environmentId,
+      authMethod: 'CLIENT_SECRET_BASIC',
+      readableEnvironmentIds: [admin.environmentId, target.environmentId],
+    };
+    h = await startHarness({ pingone: { environments: [target, admin], clients: [basic, post, adminClient], tokenTtlSeconds: 2 } });
+  });
+  afterAll(() => h?.close());
+
+  it('reads the target environment with a token from an admin environment’s Token URL', async () => {
+    const before = h.pingone.requests.length;
+    const input = h.input(connectionId('admin'), adminClient, target);
+    input.pingOne.tokenUrl = `${h.pingone.authUrl}/${admin.environmentId}/as/token`;
+    const result = await h.sync(input);
+    expect(result.usersActive + result.usersDisabled + result.usersLocked).toBe(expectedToriiFile(target).counts.sent);
+    const requests = h.pingone.requests.slice(before);
+    expect(requests.filter((r) => r.kind === 'token').map((r) => r.path)).toEqual([`/${admin.environmentId}/as/token`]);
+    expect(requests.filter((r) => r.kind === 'users').every((r) => r.path.startsWith(`/v1/environments/${target.environmentId}/`))).toBe(true);
+  });
+
+  it('explains invalid_client at the default Token URL as a likely admin-environment credential', async () => {
+    const failure = await failureOf(h.sync(h.input(connectionId('noadmin'), adminClient, target)));
+    expect(failure.type).toBe('PingOneInvalidClient');
+    expect(failure.message).toContain('if these credentials were issued by another (admin) environment, set Token URL to https://auth.pingone.com/<admin-env-id>/as/token');
+  });
+
+  it('calls a wrong secret at a custom Token URL just that', async () => {
+    const input = h.input(connectionId('wrongsecret'), { ...adminClient, clientSecret: 'not-the-secret-Q1' }, target);
+    input.pingOne.tokenUrl = `${h.pingone.authUrl}/${admin.environmentId}/as/token`;
+    const failure = await failureOf(h.sync(input));
+    expect(failure.type).toBe('PingOneInvalidClient');
+    expect(failure.message).toContain('did not accept the Client ID and Client Secret for the environment in the Token URL');
+  });
+
+  it('falls back from Basic to form POST once, then remembers POST', async () => {
+    const tokenRequests = () => h.pingone.requests.filter((r) => r.kind === 'token' && r.path === `/${target.environmentId}/as/token`).length;
+    const start = tokenRequests();
+    await h.sync(h.input(connectionId('post'), post, target));
+    expect(tokenRequests() - start).toBe(2); // Basic refused, POST accepted
+    await new Promise((r) => setTimeout(r, 2100)); // the 2 s token expires
+    const second = tokenRequests();
+    await h.sync(h.input(connectionId('post2'), post, target));
+    expect(tokenRequests() - second).toBe(1); // straight to POST
+  });
+
+  it('refuses a Token URL on a host that is not PingOne’s before any connection', async () => {
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as { port: number }).port;
+    try {
+      for (const tokenUrl of [`http://127.0.0.1:${port}/x/as/token`, `https://localhost:${port}/x/as/token`, `https://user:pw@auth.pingone.com/x/as/token`]) {
+        const input = h.input(connectionId('refused'), basic, target);
+        input.pingOne.tokenUrl = tokenUrl;
+        const failure = await failureOf(h.sync(input));
+        expect(failure.type).toBe('InvalidConnection');
+        expect(failure.message).toMatch(/^pingOne\.tokenUrl: /);
+      }
+      expect(connections).toBe(0);
+    } finally {
+      listener.close();
+    }
+  });
+
+  it('does not ask PingOne again sooner than a 429’s Retry-After: 2', async () => {
+    h.pingone.faults.add({ kind: 'users', respond: { status: 429, headers: { 'retry-after': '2' }, body: { id: randomUUID(), code: 'REQUEST_LIMITED', message: 'Too many requests' } } });
+    const before = h.pingone.requests.length;
+    await h.sync(h.input(connectionId('ratelimited'), basic, target));
+    const requests = h.pingone.requests.slice(before).filter((r) => r.kind !== 'token');
+    const limited = requests.findIndex((r) => r.status === 429);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    const after = requests.slice(limited + 1);
+    expect(after.length).toBeGreaterThan(0);
+    expect(Math.min(...after.map((r) => r.at)) - requests[limited].at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('renews a revoked token once and carries on', async () => {
+    h.pingone.faults.add({ kind: 'groups', respond: { status: 401, body: { id: randomUUID(), code: 'INVALID_TOKEN', message: 'The request could not be completed. The access token is invalid.' } } });
+    const result = await h.sync(h.input(connectionId('revoked'), basic, target));
+    expect(result.usersActive).toBe(expectedToriiFile(target).counts.active);
+  });
+
+  it('builds and keeps the file on a dry run, uploading nothing', async () => {
+    const syncsBefore = h.torii.syncs.length;
+    const uploadsBefore = h.torii.requests.filter((r) => r.kind === 'upload' || r.kind === 'uploadUrl').length;
+    const result = await h.sync(h.input(connectionId('dry'), basic, target, { options: { dryRun: true } }));
+    expect(result.dryRun).toBe(true);
+    expect(result.toriiFileId).toBeNull();
+    expect(h.torii.syncs.length).toBe(syncsBefore);
+    expect(h.torii.requests.filter((r) => r.kind === 'upload' || r.kind === 'uploadUrl').length).toBe(uploadsBefore);
+    expect(result.filePath && existsSync(result.filePath)).toBeTruthy();
+    const file = JSON.parse(readFileSync(result.filePath as string, 'utf8'));
+    expect(file.users).toHaveLength(expectedToriiFile(target).counts.sent);
+  });
+
+  it('fails an invalid input without retrying, naming each bad field', async () => {
+    const input = h.input(connectionId('bad'), basic, target) as unknown as Record<string, Record<string, unknown>>;
+    input.pingOne.environmentId = 'abc';
+    input.torii.appAccountId = -3;
+    const { startSync } = await import('../client/start-sync');
+    await expect(startSync(h.env.client, input as never, h.taskQueue)).rejects.toThrow(
+      'pingOne.environmentId: must be a UUID, got "abc"',
+    );
+    // The workflow validates too: a client that skips validation still gets words, not a crash.
+    const handle = await h.env.client.workflow.start('pingOneSync', { args: [input], taskQueue: h.taskQueue, workflowId: `raw-${connectionId('bad')}` });
+    const failure = await failureOf(handle.result());
+    expect(failure.type).toBe('InvalidSyncInput');
+    expect(failure.message).toBe('The sync input is invalid: pingOne.environmentId: must be a UUID, got "abc"; torii.appAccountId: must be a positive app account id');
+  });
+});
