@@ -19,6 +19,8 @@ export interface AdminOnlyApplication {
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
+    // Fresh statistics let the planner hash-join instead of looping over a whole directory per group.
+    await tx.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
     await tx.query(`DELETE FROM snapshot_effective_members WHERE ${KEY}`, params);
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
     // UNION (not UNION ALL) ends the recursion on a cycle of parent links.
@@ -38,27 +40,30 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
         WHERE m.connection_id = $1 AND m.snapshot_id = $2`,
       params,
     );
+    await tx.exec('ANALYZE snapshot_effective_members');
+    // Group rules join on (app, group) pairs by equality, so the planner can hash them.
     await tx.query(
       `WITH apps AS (
          SELECT app_id, group_rule, group_ids FROM snapshot_applications
           WHERE ${KEY} AND enabled AND NOT (type = ANY($3::text[]))
+       ),
+       app_groups AS (
+         SELECT DISTINCT a.app_id, a.group_rule, g.group_id, cardinality(ARRAY(SELECT DISTINCT unnest(a.group_ids))) AS required
+           FROM apps a CROSS JOIN LATERAL unnest(a.group_ids) AS g(group_id)
+       ),
+       matches AS (
+         SELECT ag.app_id, ag.group_rule, ag.required, e.user_id, count(*) AS matched
+           FROM app_groups ag
+           JOIN snapshot_effective_members e ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ag.group_id
+          GROUP BY ag.app_id, ag.group_rule, ag.required, e.user_id
        )
        INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
        SELECT $1, $2, a.app_id, u.user_id
          FROM apps a JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2
         WHERE a.group_rule IS NULL
-       UNION
-       SELECT $1, $2, a.app_id, e.user_id
-         FROM apps a JOIN snapshot_effective_members e
-           ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ANY(a.group_ids)
-        WHERE a.group_rule = 'ANY_GROUP'
-       UNION
-       SELECT $1, $2, a.app_id, e.user_id
-         FROM apps a JOIN snapshot_effective_members e
-           ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ANY(a.group_ids)
-        WHERE a.group_rule = 'ALL_GROUPS'
-        GROUP BY a.app_id, a.group_ids, e.user_id
-       HAVING count(DISTINCT e.group_id) = (SELECT count(DISTINCT g) FROM unnest(a.group_ids) AS g)`,
+       UNION ALL
+       SELECT $1, $2, m.app_id, m.user_id FROM matches m
+        WHERE m.group_rule = 'ANY_GROUP' OR (m.group_rule = 'ALL_GROUPS' AND m.matched = m.required)`,
       [...params, EXCLUDED_APPLICATION_TYPES],
     );
     const { rows } = await tx.query<{ app_id: string; name: string; candidates: number }>(

@@ -44,6 +44,7 @@ export async function finalizeSnapshot(
         ORDER BY lower(address), user_id`,
       [...params, EMAIL_SHAPED],
     );
+    await tx.exec('ANALYZE snapshot_sent_users');
     if (previousSnapshotId) {
       await tx.query(
         `INSERT INTO snapshot_sent_users (connection_id, snapshot_id, user_id, email, first_name, last_name, status, external_status)

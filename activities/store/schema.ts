@@ -94,6 +94,7 @@ const MIGRATIONS: string[] = [
     user_id text COLLATE "C" NOT NULL,
     PRIMARY KEY (connection_id, snapshot_id, user_id, group_id)
   );
+  CREATE INDEX snapshot_effective_members_by_group ON snapshot_effective_members (connection_id, snapshot_id, group_id);
 
   CREATE TABLE snapshot_app_users (
     connection_id text COLLATE "C" NOT NULL,

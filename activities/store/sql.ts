@@ -1,5 +1,6 @@
 // The store's one seam: a tiny SQL interface that both PostgreSQL (through `pg`) and the embedded
 // default (PGlite, PostgreSQL compiled to WebAssembly) implement, so every query is written once.
+import { mkdir } from 'node:fs/promises';
 import { Pool, types } from 'pg';
 
 export interface Sql {
@@ -50,6 +51,7 @@ export function postgresStore(connectionString: string, max = 10): Sql {
 /** The embedded default: a PGlite database in a folder, so no server is needed. */
 export async function embeddedStore(dataDir: string): Promise<Sql> {
   const { PGlite } = await import('@electric-sql/pglite');
+  await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   type Queryable = { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> };
   const wrap = (q: Queryable): Sql['query'] => async <Row>(text: string, params?: unknown[]) => {

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The `pingone-torii-sync` command line: start a sync and read a connection's status. Thin: it
+// validates, calls the client code Torii's backend uses, and prints.
+import { Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
+import { syncInputFrom, type SyncFlags } from './cli-input';
+import { InvalidSyncInputError, startSync } from './start-sync';
+import { connectClient } from './temporal';
+
+const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
+
+program
+  .command('sync')
+  .description('start a sync (or attach to the running one) for a connection; the Client Secret comes from PINGONE_CLIENT_SECRET or --client-secret-stdin')
+  .option('--input <file>', 'JSON file with the sync input (flags override it)')
+  .option('--connection-id <id>')
+  .option('--environment-id <uuid>')
+  .option('--client-id <uuid>')
+  .option('--token-url <url>', 'for credentials from an admin environment')
+  .option('--app-account-id <n>', 'Torii app account id')
+  .option('--dry-run', 'build and keep the file without uploading')
+  .option('--client-secret-stdin', 'read the Client Secret from standard input')
+  .option('--no-wait', 'print the workflow id and return at once')
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: SyncFlags & { wait: boolean; json?: boolean }) => {
+    const input = await syncInputFrom(flags);
+    const client = await connectClient();
+    const handle = await startSync(client, input);
+    if (!flags.wait) {
+      console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`);
+      return;
+    }
+    const result: SyncResult = await handle.result();
+    console.log(flags.json ? JSON.stringify(result) : summary(result));
+  });
+
+program
+  .command('status <connectionId>')
+  .description("a connection's sync: running with its progress, or how it ended")
+  .option('--json', 'print JSON')
+  .action(async (connectionId: string, flags: { json?: boolean }) => {
+    const client = await connectClient();
+    const handle = client.workflow.getHandle(syncWorkflowId(connectionId));
+    const description = await handle.describe();
+    const status = description.status.name;
+    const out: Record<string, unknown> = { workflowId: handle.workflowId, runId: description.runId, status, startTime: description.startTime, closeTime: description.closeTime ?? null };
+    if (status === 'RUNNING') out.progress = await handle.query<SyncProgress>(PROGRESS_QUERY);
+    if (status === 'COMPLETED') out.result = await handle.result();
+    if (status === 'FAILED') out.failure = await handle.result().then(() => null, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+    if (flags.json) console.log(JSON.stringify(out));
+    else {
+      console.log(`${out.workflowId}: ${status} (started ${description.startTime.toISOString()})`);
+      if (out.progress) console.log(JSON.stringify(out.progress, null, 2));
+      if (out.result) console.log(summary(out.result as SyncResult));
+      if (out.failure) console.log(`failed: ${out.failure}`);
+    }
+  });
+
+export function summary(r: SyncResult): string {
+  const skipped = Object.entries(r.usersSkipped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(', ') || 'none';
+  return [
+    `connection ${r.connectionId}${r.dryRun ? ' (dry run)' : ''}`,
+    `  users: ${r.usersActive} active, ${r.usersDisabled} disabled, ${r.usersLocked} locked, ${r.usersDeleted} sent as deleted; skipped: ${skipped}`,
+    `  applications: ${r.applications} with ${r.licenseAssignments} license assignments`,
+    `  PingOne: ${r.pagesFetched} pages, ${r.pingOneRequests} requests`,
+    r.toriiFileId !== null ? `  Torii file id: ${r.toriiFileId}` : `  file kept at ${r.filePath}`,
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ].join('\n');
+}
+
+if (require.main === module) {
+  program.parseAsync().catch((err: unknown) => {
+    if (err instanceof InvalidSyncInputError) console.error(err.message);
+    else if (err instanceof WorkflowNotFoundError) console.error(`no sync found: ${err.message}`);
+    else console.error(err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err);
+    process.exit(1);
+  });
+}
