@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
@@ -42,7 +42,17 @@ export interface HarnessOptions {
   server?: Parameters<typeof startTestServer>[0];
 }
 
+/** Worker logs at WARN and above, so a test run reads as test results. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN') ?? 'WARN') });
+  } catch {
+    // Installed already by an earlier harness in this module registry.
+  }
+}
+
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  quietRuntime();
   const env = await startTestServer(opts.server);
   const pingone = await startPingOneSimulator(opts.pingone);
   const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
