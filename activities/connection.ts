@@ -3,7 +3,7 @@
 import { ProblemError } from './problem';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
-import type { PingOneConnection } from '../workflows/contract';
+import type { PingOneConnection, RateLimitOptions } from '../workflows/contract';
 
 export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
   try {
@@ -21,13 +21,23 @@ export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): Re
   }
 }
 
-export function pingOneApiFor(pingOne: PingOneConnection, policy: HostPolicy, deps: PingOneApiDeps): PingOneApi {
+/**
+ * The license a connection's requests count against: named by the connection, or else its Worker
+ * app's token client, since one Worker app serving several environments is one license.
+ */
+export function licenseKeyOf(pingOne: PingOneConnection, tokenUrl: string, rateLimit?: RateLimitOptions): string {
+  return rateLimit?.licenseKey ? `license:${rateLimit.licenseKey}` : `client:${new URL(tokenUrl).host}/${pingOne.clientId}`;
+}
+
+export function pingOneApiFor(pingOne: PingOneConnection, policy: HostPolicy, deps: PingOneApiDeps, rateLimit?: RateLimitOptions): PingOneApi {
   const endpoints = endpointsFor(pingOne, policy);
   const tokenUrl = new URL(endpoints.tokenUrl);
+  const { licenseKey: _key, ...budgetSettings } = rateLimit ?? {};
   return new PingOneApi(deps, {
     environmentId: pingOne.environmentId,
     apiBaseUrl: endpoints.apiBaseUrl,
     credentials: { tokenUrl: endpoints.tokenUrl, clientId: pingOne.clientId, clientSecret: pingOne.clientSecret },
+    budget: deps.budgets.for(licenseKeyOf(pingOne, endpoints.tokenUrl, rateLimit), budgetSettings),
     context: {
       host: tokenUrl.host,
       customTokenUrl: pingOne.tokenUrl !== undefined,

@@ -4,27 +4,29 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Got } from 'got';
-import type { PingOneConnection, ToriiTarget } from '../workflows/contract';
+import type { PingOneConnection, RateLimitOptions, ToriiTarget } from '../workflows/contract';
 import { endpointsFor, pingOneApiFor } from './connection';
 import { ProblemError, reportingProblems } from './problem';
-import type { HostGate } from './pingone/host-gate';
+import type { RateBudgets } from './pingone/rate-budget';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
 import { hasAnyRole } from './pingone/records';
 import type { TokenCache } from './pingone/token';
 import { adminCandidates, deriveAccess } from './store/access';
+import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
 import { insertAdminUsers, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
 import type { Sql } from './store/sql';
 import { toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
+import { createVerifyActivities } from './verify';
 
 export interface ActivityDeps {
   sql: Sql;
   http: Got;
   tokens: TokenCache;
-  gate: HostGate;
+  budgets: RateBudgets;
   hostPolicy: HostPolicy;
   toriiApiUrl: string;
   /** The worker's TORII_API_KEY, used when the input brings none. */
@@ -33,13 +35,18 @@ export interface ActivityDeps {
   filesDir: string;
   /** Admin-only apps with more candidate users than this are left out with a warning. */
   adminLookupLimit: number;
+  /** A population with more users than this is listed by several chains, split by username prefix. */
+  chainSplitAbove: number;
   /** Replaces the Torii sink (tests, other sinks). */
   toriiSink?: (apiKey: string) => ToriiSink;
+  /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
+  propagationGraceMs?: number;
 }
 
 export interface ConnectionArgs {
   connectionId: string;
   pingOne: PingOneConnection;
+  rateLimit?: RateLimitOptions;
 }
 
 export interface PageArgs extends ConnectionArgs {
@@ -57,6 +64,8 @@ export interface PageOutcome {
 }
 
 export interface OpenedSync {
+  /** Requests in flight this connection's budget allows; the workflow runs about as many listings. */
+  concurrency: number;
   region: string;
   regionName: string;
   apiHost: string;
@@ -77,7 +86,7 @@ export interface PublishArgs extends SnapshotKey {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const pingOne = (args: ConnectionArgs) => pingOneApiFor(args.pingOne, deps.hostPolicy, deps);
+  const pingOne = (args: ConnectionArgs) => pingOneApiFor(args.pingOne, deps.hostPolicy, deps, args.rateLimit);
   const sinkFor = (torii: ToriiTarget): ToriiSink => {
     const apiKey = torii.apiKey ?? deps.toriiApiKey;
     if (!apiKey) {
@@ -92,6 +101,8 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
+    ...createVerifyActivities(deps),
+
     /** Checks hosts, gets a token and opens the snapshot: a bad connection fails here, before any data. */
     async openSync(args: ConnectionArgs & { snapshotId: string }): Promise<OpenedSync> {
       return reportingProblems(async () => {
@@ -100,6 +111,7 @@ export function createActivities(deps: ActivityDeps) {
         await api.authenticate();
         await openSnapshot(deps.sql, args, args.pingOne.environmentId);
         return {
+          concurrency: api.target.budget.settings.concurrency,
           region: endpoints.region,
           regionName: endpoints.regionName,
           apiHost: new URL(endpoints.apiBaseUrl).host,
@@ -137,6 +149,16 @@ export function createActivities(deps: ActivityDeps) {
         const written = await deps.sql.transaction((tx) => spec.write(tx, args, args.listing, records));
         return { next, kept: written.kept, skipped: written.skipped, requests: api.stats.requests };
       });
+    },
+
+    /** The user listing as chains, once populations are known. */
+    async planUserChains(args: SnapshotKey): Promise<ListingRef[]> {
+      return planUserChains(deps.sql, args, deps.chainSplitAbove);
+    },
+
+    /** Whether a split population's prefix chains found all its users. */
+    async checkSplitPopulation(args: SnapshotKey & { populationId: string }): Promise<PopulationCheck> {
+      return checkSplitPopulation(deps.sql, args, args.populationId);
     },
 
     /** The next groups (by id) whose members and parents are to be listed. */

@@ -2,6 +2,7 @@
 // readable line per bad variable.
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { securityConfig } from './config-security';
 
 const url = (example: string) =>
   z.string().refine((v) => {
@@ -37,6 +38,20 @@ export const WorkerConfigSchema = z.object({
     .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
   PINGONE_ADMIN_LOOKUP_LIMIT: positiveInt('candidate users of an admin-only app worth one request each').default(200),
   HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(30_000),
+  ...securityConfig,
+  // Telemetry: Prometheus metrics (the SDK's and the sync's own) when METRICS_PORT is set; JSON logs.
+  METRICS_PORT: z.coerce.number({ error: 'must be a TCP port number' }).int('must be a TCP port number').min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535').optional(),
+  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, like 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be one of TRACE, DEBUG, INFO, WARN, ERROR' }))
+    .default('INFO'),
+  // Conservative defaults: PingOne's budget is per license and shared with everything else the
+  // customer runs; a connection may ask for more in options.rateLimit.
+  PINGONE_REQUESTS_PER_SECOND: z.coerce.number({ error: 'must be a number (requests per second)' }).positive('must be positive (requests per second)').max(1000, 'must be at most 1000').default(20),
+  PINGONE_CONCURRENCY: positiveInt('requests in flight per license').default(8),
+  PINGONE_CHAIN_SPLIT_USERS: positiveInt('users of a population above which its listing is split by username prefix').default(10_000),
 });
 
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;

@@ -1,8 +1,8 @@
 // Builds the activities' dependencies from the configuration: the store (PostgreSQL or the
-// embedded default, migrated here), the HTTP client, the worker-wide token cache and host gate.
+// embedded default, migrated here), the HTTP client, the worker-wide token cache and rate budgets.
 import { resolve } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import { HostGate } from '../activities/pingone/host-gate';
+import { RateBudgets } from '../activities/pingone/rate-budget';
 import { createHttp } from '../activities/pingone/http';
 import { TokenCache } from '../activities/pingone/token';
 import { registerSecret } from '../activities/redact';
@@ -18,12 +18,13 @@ export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMB
 
 export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   registerSecret(config.TORII_API_KEY);
+  if (config.DATABASE_URL) registerSecret(databasePassword(config.DATABASE_URL));
   const http = createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS });
   return {
     sql,
     http,
     tokens: new TokenCache(http),
-    gate: new HostGate(),
+    budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }),
     hostPolicy: {
       authBaseUrl: config.PINGONE_AUTH_URL,
       apiBaseUrl: config.PINGONE_API_URL,
@@ -33,6 +34,16 @@ export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<
     toriiApiKey: config.TORII_API_KEY,
     filesDir: resolve(config.SYNC_FILES_DIR),
     adminLookupLimit: config.PINGONE_ADMIN_LOOKUP_LIMIT,
+    chainSplitAbove: config.PINGONE_CHAIN_SPLIT_USERS,
+    propagationGraceMs: config.PINGONE_PROPAGATION_GRACE_SECONDS * 1000,
     ...overrides,
   };
+}
+
+function databasePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@ export interface ListingState {
   restarts: number;
 }
 
-export type CheckpointPhase = 'directory' | 'groups' | 'access' | 'publish';
+export type CheckpointPhase = 'listing' | 'access';
 
 export interface SyncCheckpoint {
   snapshotId: string;
@@ -21,10 +21,14 @@ export interface SyncCheckpoint {
   region: string;
   regionName: string;
   phase: CheckpointPhase;
-  /** Listings of the current phase (for groups: of the current batch). */
+  /** Listings in progress or waiting: only open ones, so the checkpoint stays small. */
   listings: ListingState[];
-  /** The last group id of the batch in `listings`; groups up to here are scheduled. */
-  groupBatchEnd: string;
+  /** Requests in flight the connection's budget allows. */
+  concurrency: number;
+  /** Group-scoped listings are scheduled in id order up to here; null until the groups listing completes. */
+  groupCursor: string | null;
+  /** Every group has had its member and parent listings scheduled. */
+  groupsScheduled: boolean;
   counts: {
     pagesFetched: number;
     pingOneRequests: number;

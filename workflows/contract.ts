@@ -1,6 +1,7 @@
 // The sync's public contract: names Torii's backend depends on, the input schema it validates
 // against, and the result and progress shapes. Pure data and zod only: the workflow bundle imports it.
 import { z } from 'zod';
+import { shown, wrongType } from './input-words';
 
 export const SYNC_WORKFLOW_TYPE = 'pingOneSync';
 export const DEFAULT_TASK_QUEUE = 'pingone-torii-sync';
@@ -12,24 +13,38 @@ export function syncWorkflowId(connectionId: string): string {
 }
 
 const uuid = z
-  .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
+  .string({ error: wrongType('a string') })
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
-    error: (i) => `must be a UUID, got ${JSON.stringify(String(i.input).slice(0, 60))}`,
+    error: (i) => `must be a UUID, got ${shown(i.input)}`,
   });
 
 const requiredString = (what: string, max: number) =>
   z
-    .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
+    .string({ error: wrongType('a string') })
     .min(1, { error: `must not be empty (${what})` })
     .max(max, { error: `must be at most ${max} characters` });
+
+// A credential is never quoted back: the messages say what is wrong with it, not what it is.
+const credential = (what: string, max: number) =>
+  requiredString(what, max)
+    .refine((v) => v.trim() === v, { error: 'must not start or end with spaces or line breaks (a copy-paste slip?)', abort: true })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: 'must not contain control characters' });
+
+/** A connection's id in Torii: it names the workflows, so it is kept to safe characters. */
+export const ConnectionIdSchema = z
+  .string({ error: wrongType('a string') })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+    error: 'must be 1–128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  });
 
 export const PingOneConnectionSchema = z.strictObject(
   {
     environmentId: uuid,
     clientId: uuid,
-    clientSecret: requiredString('the Worker app’s Client Secret', 1024),
+    clientSecret: credential('the Worker app’s Client Secret', 1024),
     tokenUrl: z
-      .string({ error: 'must be a URL string' })
+      .string({ error: wrongType('a URL string') })
+      .min(1, { error: 'must not be empty; leave it out to use the environment’s own Token URL' })
       .max(2048, { error: 'must be at most 2048 characters' })
       .optional(),
   },
@@ -39,26 +54,46 @@ export const PingOneConnectionSchema = z.strictObject(
 export const ToriiTargetSchema = z.strictObject(
   {
     appAccountId: z
-      .number({ error: (i) => (i.input === undefined ? 'required' : `must be a number, got ${typeof i.input}`) })
+      .number({ error: wrongType('a number') })
+      .max(Number.MAX_SAFE_INTEGER, { error: 'is too large for an app account id', abort: true })
       .int({ error: 'must be a whole number' })
-      .positive({ error: 'must be a positive app account id' })
-      .max(Number.MAX_SAFE_INTEGER, { error: 'is too large' }),
-    apiKey: requiredString('a Torii API key', 512).optional(),
+      .positive({ error: 'must be a positive app account id' }),
+    apiKey: credential('a Torii API key', 512).optional(),
   },
   { error: (i) => (i.input === undefined ? 'required' : 'must be an object') },
 );
 
-export const SyncOptionsSchema = z.strictObject({
-  dryRun: z.boolean({ error: 'must be true or false' }).default(false),
-});
+/** The PingOne rate budget of a connection; connections naming one `licenseKey` share it. */
+export const RateLimitSchema = z.strictObject(
+  {
+    requestsPerSecond: z
+      .number({ error: 'must be a number of requests per second' })
+      .positive({ error: 'must be positive' })
+      .max(1000, { error: 'must be at most 1000 requests per second' })
+      .optional(),
+    concurrency: z
+      .number({ error: 'must be a whole number of requests in flight' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
+      .max(64, { error: 'must be at most 64' })
+      .optional(),
+    licenseKey: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
+  },
+  { error: 'must be an object' },
+);
+
+export const SyncOptionsSchema = z.strictObject(
+  {
+    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+    rateLimit: RateLimitSchema.optional(),
+  },
+  { error: 'must be an object' },
+);
+export type RateLimitOptions = z.output<typeof RateLimitSchema>;
 
 export const SyncInputSchema = z.strictObject(
   {
-    connectionId: z
-      .string({ error: (i) => (i.input === undefined ? 'required' : `must be a string, got ${typeof i.input}`) })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-        error: 'must be 1–128 letters, digits, ".", "_" or "-", starting with a letter or digit',
-      }),
+    connectionId: ConnectionIdSchema,
     pingOne: PingOneConnectionSchema,
     torii: ToriiTargetSchema,
     options: SyncOptionsSchema.default({ dryRun: false }),

@@ -1,12 +1,13 @@
-// Runs listings page by page, a few at once, each page one activity whose next link becomes the
-// listing's checkpoint. Stops cleanly (every in-flight page finished and recorded) when the
-// workflow should continue as new.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { SyncActivities, ConnectionArgs } from '../activities';
+// Runs listings page by page, several at once, each page one activity whose next link becomes the
+// listing's checkpoint. A finished listing may bring follow-ups (populations bring user chains,
+// groups bring member listings), so the work is a queue that grows while it drains. Stops cleanly
+// (every in-flight page finished and recorded) when the workflow should continue as new.
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { ConnectionArgs, SyncActivities } from '../activities';
 import type { ListingState, SyncCheckpoint } from './checkpoint';
+import { pageSummary } from './activity-summaries';
 import type { SyncProgressBoard } from './progress';
 
-const LISTING_CONCURRENCY = 4;
 const MAX_CURSOR_RESTARTS = 3;
 /** A ceiling of our own, under the server's, so a run never grows past 10,000 events. */
 const HISTORY_EVENT_CEILING = 8000;
@@ -25,18 +26,32 @@ export function causeType(err: unknown): string | undefined {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 }
 
-/** Answers false when it paused for continue-as-new; the listings then hold where each stands. */
+/** Follow-up work of a finished listing: new listings to add to the queue. */
+export type FollowUps = (done: ListingState) => Promise<ListingState[]>;
+
+/**
+ * Drains `cp.listings` with `lanes` listings at a time. Answers false when it paused for
+ * continue-as-new; `cp.listings` then holds exactly the open listings, each where it stands.
+ */
 export async function runListings(
   connection: ConnectionArgs,
   cp: SyncCheckpoint,
-  listings: ListingState[],
   board: SyncProgressBoard,
+  lanes: number,
+  followUps: FollowUps,
 ): Promise<boolean> {
   let paused = false;
-  const queue = listings.filter((l) => !l.done);
+  let planning = 0;
+  const taken = new Set<ListingState>();
+  const available = () => cp.listings.find((l) => !l.done && !taken.has(l));
+
   const lane = async () => {
-    for (let listing = queue.shift(); listing; listing = queue.shift()) {
-      board.state.listingsRunning++;
+    for (;;) {
+      await condition(() => paused || available() !== undefined || (taken.size === 0 && planning === 0));
+      const listing = available();
+      if (paused || !listing) return;
+      taken.add(listing);
+      board.update({ listingsRunning: taken.size });
       try {
         while (!listing.done) {
           if (shouldContinueAsNew()) {
@@ -46,18 +61,28 @@ export async function runListings(
           await fetchOne(connection, cp, listing, board);
         }
       } finally {
-        board.state.listingsRunning--;
+        taken.delete(listing);
+        board.update({ listingsRunning: taken.size });
+      }
+      planning++;
+      try {
+        const more = await followUps(listing);
+        cp.listings = cp.listings.filter((l) => !l.done).concat(more);
+      } finally {
+        planning--;
       }
     }
   };
-  await Promise.all(Array.from({ length: LISTING_CONCURRENCY }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return !paused;
 }
 
 async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, listing: ListingState, board: SyncProgressBoard): Promise<void> {
   let outcome;
   try {
-    outcome = await fetchPage({ ...connection, snapshotId: cp.snapshotId, listing: listing.ref, url: listing.next ?? undefined });
+    outcome = await fetchPage.executeWithOptions({ summary: pageSummary(listing) }, [
+      { ...connection, snapshotId: cp.snapshotId, listing: listing.ref, url: listing.next ?? undefined },
+    ]);
   } catch (err) {
     if (causeType(err) === 'PingOneCursorExpired' && listing.restarts < MAX_CURSOR_RESTARTS) {
       // Upserts make the second pass over early pages harmless: nobody is counted twice.

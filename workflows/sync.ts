@@ -6,18 +6,15 @@
 // complete listing); build and upload the Torii file; ask Torii to sync it. Every page is one
 // activity whose next link is the checkpoint; when the server suggests it, the workflow continues as
 // new carrying that checkpoint. No I/O here: activities do it all.
-import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs, SyncActivities } from '../activities';
-import type { ListingKind } from '../activities/pingone/listings';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
-import { newListing, type SyncCheckpoint } from './checkpoint';
-import { runListings, shouldContinueAsNew } from './listing-runner';
+import type { SyncCheckpoint } from './checkpoint';
+import { directoryFollowUps, firstListings } from './directory-plan';
+import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
 
 export { progressQuery } from './progress';
-
-/** Groups per batch of member and parent listings (two listings each). */
-const GROUP_BATCH = 8;
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
 
@@ -39,26 +36,30 @@ function rethrowAsSyncFailure(err: unknown): never {
 }
 
 export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
+  const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
   const parsed = SyncInputSchema.safeParse(rawInput);
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
+    const invalid = ApplicationFailure.nonRetryable(
       `The sync input is invalid: ${describeInputProblems(parsed.error).join('; ')}`,
       'InvalidSyncInput',
       { problems: describeInputProblems(parsed.error) },
     );
+    board.fail(invalid);
+    throw invalid;
   }
   const input: ValidSyncInput = parsed.data;
-  const connection = { connectionId: input.connectionId, pingOne: input.pingOne };
+  const connection: ConnectionArgs = { connectionId: input.connectionId, pingOne: input.pingOne, rateLimit: input.options.rateLimit };
 
-  const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
+  board.identify(input);
   try {
     const checkpoint = resume ?? (await begin(connection, board.state.startedAt));
+    board.locate(checkpoint.regionName);
     const { pagesFetched, users, groups, applications } = checkpoint.counts;
     board.update({ pagesFetched, users, groups, applications });
     return await carryOn(input, connection, checkpoint, board);
   } catch (err) {
-    board.enterPhase('failed');
-    board.update({ lastError: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
+    // Continuing as new is not a failure: the next run carries on in the same phase.
+    if (!(err instanceof ContinueAsNew)) board.fail(err);
     rethrowAsSyncFailure(err);
   }
 }
@@ -66,15 +67,16 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
 async function begin(connection: ConnectionArgs, startedAt: string): Promise<SyncCheckpoint> {
   const snapshotId = uuid4();
   const opened = await pingOne.openSync({ ...connection, snapshotId });
-  const kinds: ListingKind[] = ['users', 'groups', 'applications', 'populations'];
   return {
     snapshotId,
     startedAt,
     region: opened.region,
     regionName: opened.regionName,
-    phase: 'directory',
-    listings: kinds.map((kind) => newListing({ kind })),
-    groupBatchEnd: '',
+    phase: 'listing',
+    listings: firstListings(),
+    concurrency: opened.concurrency,
+    groupCursor: null,
+    groupsScheduled: false,
     counts: { pagesFetched: 0, pingOneRequests: opened.requests, users: 0, groups: 0, applications: 0, malformedUsers: 0 },
     warnings: [],
     runs: 1,
@@ -92,26 +94,12 @@ async function carryOn(
     throw continueAsNew<typeof import('./sync').pingOneSync>(input, { ...cp, runs: cp.runs + 1 });
   };
 
-  if (cp.phase === 'directory') {
+  if (cp.phase === 'listing') {
     board.enterPhase('listing');
-    if (!(await runListings(connection, cp, cp.listings, board))) pause();
-    Object.assign(cp, { phase: 'groups', listings: [], groupBatchEnd: '' });
-  }
-
-  if (cp.phase === 'groups') {
-    board.enterPhase('listing');
-    for (;;) {
-      if (cp.listings.length === 0) {
-        if (shouldContinueAsNew()) pause();
-        const groupIds = await store.nextGroups({ ...key, after: cp.groupBatchEnd, limit: GROUP_BATCH });
-        if (groupIds.length === 0) break;
-        cp.listings = groupIds.flatMap((groupId) => [newListing({ kind: 'members', groupId }), newListing({ kind: 'groupParents', groupId })]);
-        cp.groupBatchEnd = groupIds[groupIds.length - 1];
-      }
-      if (!(await runListings(connection, cp, cp.listings, board))) pause();
-      cp.listings = [];
-    }
-    cp.phase = 'access';
+    // A couple of lanes beyond the budget's concurrency keep it busy while pages complete.
+    const lanes = cp.concurrency + 2;
+    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId)))) pause();
+    Object.assign(cp, { phase: 'access', listings: [] });
   }
 
   board.enterPhase('resolving-access');
@@ -142,6 +130,6 @@ async function carryOn(
     warnings: [...cp.warnings, ...plan.warnings],
   };
   await store.closeSnapshot({ ...key, status: dryRun ? 'dry-run' : 'published', fileId: published.fileId, summary: result });
-  board.enterPhase('done');
+  board.finish(result);
   return result;
 }

@@ -1,5 +1,5 @@
 // Reads PingOne's management API for one connection: every GET carries a fresh-enough token, waits
-// at the host gate, is classified by the one classifier, and is renewed once on INVALID_TOKEN. Next
+// for the license's rate budget, is classified by the one classifier, and is renewed once on INVALID_TOKEN. Next
 // links are followed verbatim but only on the API's own origin, so a hostile answer cannot send the
 // token elsewhere.
 import { randomUUID } from 'node:crypto';
@@ -14,20 +14,22 @@ import {
   type PingOneAnswer,
   type PingOneResource,
 } from './classify';
-import type { HostGate } from './host-gate';
+import type { RateBudget, RateBudgets } from './rate-budget';
 import { parseJson } from './http';
 import type { ClientCredentials, TokenCache } from './token';
 
 export interface PingOneApiDeps {
   http: Got;
   tokens: TokenCache;
-  gate: HostGate;
+  budgets: RateBudgets;
 }
 
 export interface PingOneTarget {
   environmentId: string;
   apiBaseUrl: string;
   credentials: ClientCredentials;
+  /** The license's shared budget every request of this target waits for. */
+  budget: RateBudget;
   /** Classification facts (region, token URL kind) for messages. */
   context: Omit<ClassifyContext, 'resource' | 'cursor'>;
 }
@@ -76,7 +78,7 @@ export class PingOneApi {
   private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
     const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);
     const host = new URL(url).host;
-    await this.deps.gate.pass(host);
+    const release = await this.target.budget.acquire();
     this.stats.requests++;
     let response;
     try {
@@ -89,6 +91,8 @@ export class PingOneApi {
       });
     } catch (err) {
       throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
+    } finally {
+      release();
     }
     const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
     const json = parseJson(response.body);
@@ -98,7 +102,7 @@ export class PingOneApi {
     answer.body = json.ok ? json.value : response.body;
     if (answer.status === 429 || answer.status === 503) {
       const problem = classifyApiAnswer(answer, ctx);
-      this.deps.gate.holdBack(host, problem.retryAfterMs ?? 1000);
+      this.target.budget.slowDown(problem.retryAfterMs ?? 1000);
     }
     return answer;
   }

@@ -17,10 +17,29 @@ export const PAGE_LIMIT = 200;
 
 export type ListingKind = 'users' | 'groups' | 'applications' | 'populations' | 'members' | 'groupParents';
 
-/** Which listing: a kind, and for group-scoped kinds the group. Plain data, carried in checkpoints. */
+/**
+ * Which listing: a kind; for group-scoped kinds the group; for a user chain the population and,
+ * when a large population is split, the username prefix. Plain data, carried in checkpoints.
+ */
 export interface ListingRef {
   kind: ListingKind;
   groupId?: string;
+  populationId?: string;
+  usernamePrefix?: string;
+}
+
+/** Username prefixes a large population's chain is split by; usernames starting elsewhere are caught by the count check. */
+export const USERNAME_PREFIXES = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
+
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+function userFilter(ref: ListingRef): string {
+  const terms: string[] = [];
+  if (ref.populationId) terms.push(`population.id eq ${quoted(ref.populationId)}`);
+  if (ref.usernamePrefix) terms.push(`username sw ${quoted(ref.usernamePrefix)}`);
+  return terms.length ? `&filter=${encodeURIComponent(terms.join(' and '))}` : '';
 }
 
 interface ListingSpec {
@@ -48,7 +67,7 @@ function groupScoped(ref: ListingRef): string {
 export const LISTINGS: Record<ListingKind, ListingSpec> = {
   users: {
     resource: 'users',
-    path: () => `/users?limit=${PAGE_LIMIT}`,
+    path: (ref) => `/users?limit=${PAGE_LIMIT}${userFilter(ref)}`,
     embedded: 'users',
     async write(sql, key, _ref, records) {
       const { rows, skipped } = mapAll(records, toUserRow);

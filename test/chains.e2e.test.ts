@@ -1,0 +1,66 @@
+// The user listing as parallel chains: one per population, a large population split by username
+// prefix; the union is exactly the population (a prefix the split cannot reach is caught by the
+// count check and the population is listed again whole), and no page is fetched twice.
+import { randomUUID } from 'node:crypto';
+import { generateDirectory, type Directory } from './sim/directory';
+import { expectedToriiFile, type ToriiFile } from './sim/expected';
+import type { SimClient } from './sim/pingone';
+import { connectionId, startHarness, type Harness } from './support/harness';
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+function sorted(file: ToriiFile): ToriiFile {
+  return {
+    users: [...file.users].sort((a, b) => byText(a.id, b.id)),
+    licenses: [...file.licenses].map((l) => ({ ...l, users: [...l.users].sort((a, b) => byText(a.email, b.email)) })).sort((a, b) => byText(a.name, b.name)),
+  };
+}
+
+describe('user listing chains', () => {
+  let h: Harness;
+  let directory: Directory;
+  let client: SimClient;
+
+  beforeAll(async () => {
+    directory = generateDirectory({ seed: 21, users: 3000, groups: 20, applications: 12 });
+    client = { clientId: randomUUID(), clientSecret: 'sim-secret-chains-K2p7', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+    // 60% of 3,000 is 1,800: only the largest population is split.
+    h = await startHarness({ pingone: { environments: [directory], clients: [client], shortPages: true }, env: { PINGONE_CHAIN_SPLIT_USERS: '1000' } });
+  });
+  afterAll(() => h?.close());
+
+  const userRequests = (from: number) => h.pingone.requests.slice(from).filter((r) => r.kind === 'users');
+
+  it('lists each population on its own chain, the largest split by prefix, every page once', async () => {
+    const before = h.pingone.requests.length;
+    const result = await h.sync(h.input(connectionId('chains'), client, directory));
+    expect(sorted(h.torii.syncs.at(-1)!.file as ToriiFile)).toEqual(sorted(expectedToriiFile(directory).file));
+    expect(result.warnings).toEqual([]);
+
+    const filters = userRequests(before).map((r) => new URLSearchParams(r.query).get('filter') ?? '');
+    const largest = directory.populations[0].id;
+    const firstPages = filters.filter((f, i) => !new URLSearchParams(userRequests(before)[i].query).has('cursor'));
+    expect(firstPages.filter((f) => f.includes(largest) && f.includes('username sw'))).toHaveLength(36);
+    for (const population of directory.populations.slice(1)) {
+      expect(firstPages.filter((f) => f.includes(population.id))).toEqual([`population.id eq "${population.id}"`]);
+    }
+    const urls = userRequests(before).map((r) => `${r.path}?${r.query}`);
+    expect(new Set(urls).size).toBe(urls.length);
+  });
+
+  it('catches usernames no prefix reaches and lists that population again whole', async () => {
+    const largest = directory.populations[0].id;
+    const inLargest = directory.users.filter((u) => u.population.id === largest);
+    inLargest[0].username = `_svc-${inLargest[0].username}`;
+    inLargest[1].username = `ø${inLargest[1].username}`;
+    inLargest[2].username = `Ōtani.${inLargest[2].username}`;
+    const before = h.pingone.requests.length;
+    const result = await h.sync(h.input(connectionId('fallback'), client, directory));
+    expect(sorted(h.torii.syncs.at(-1)!.file as ToriiFile)).toEqual(sorted(expectedToriiFile(directory).file));
+    expect(result.warnings).toEqual([expect.stringContaining(`found ${inLargest.length - 3} of ${inLargest.length} users, so the population was listed again whole`)]);
+    const wholeFirstPages = userRequests(before).filter((r) => {
+      const query = new URLSearchParams(r.query);
+      return !query.has('cursor') && query.get('filter') === `population.id eq "${largest}"`;
+    });
+    expect(wholeFirstPages).toHaveLength(1);
+  });
+});
