@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const PACKAGE_NAME = 'pingone-torii-sync';
 // Pinned: later CLI tags carry replace directives in go.mod, which makes `go install pkg@version` refuse them.
@@ -110,6 +111,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 type ServerOptions = NonNullable<LocalTestWorkflowEnvironmentOptions['server']>;
 
 export interface DevServerOptions {
+  /** Default: the sync's own (a sync upserting an unregistered attribute would fail its workflow task). */
   searchAttributes?: ServerOptions['searchAttributes'];
   extraArgs?: string[];
   /** Start the web UI too; read its address with devServerUiUrl(env). */
@@ -139,7 +141,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       ui: opts.ui ?? false,
       uiPort,
       extraArgs: opts.extraArgs,
-      searchAttributes: opts.searchAttributes,
+      searchAttributes: opts.searchAttributes ?? SYNC_SEARCH_ATTRIBUTES,
       namespace: opts.namespace,
     },
   });

@@ -9,7 +9,9 @@ import {
   syncWorkflowId,
   type SyncInput,
   type SyncResult,
+  type ValidSyncInput,
 } from '../workflows/contract';
+import { syncStartOptions } from '../workflows/connection-facts';
 
 export class InvalidSyncInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -18,7 +20,7 @@ export class InvalidSyncInputError extends Error {
   }
 }
 
-export function validateSyncInput(input: unknown): SyncInput {
+export function validateSyncInput(input: unknown): ValidSyncInput {
   const parsed = SyncInputSchema.safeParse(input);
   if (!parsed.success) throw new InvalidSyncInputError(describeInputProblems(parsed.error));
   return parsed.data;
@@ -35,6 +37,8 @@ export async function startSync(
     taskQueue,
     workflowId: syncWorkflowId(valid.connectionId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // The connection's non-secret facts, readable in the UI and by `watch` without the input.
+    ...syncStartOptions(valid),
   });
 }
 
