@@ -11,6 +11,9 @@ export interface ListingState {
   pages: number;
   /** How often an expired cursor sent the listing back to its first page. */
   restarts: number;
+  /** Records this pass of the listing counted (kept, skipped); taken back when a restart repeats them. */
+  kept?: number;
+  skipped?: number;
 }
 
 export type CheckpointPhase = 'listing' | 'access';

@@ -85,9 +85,16 @@ async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, listing:
     ]);
   } catch (err) {
     if (causeType(err) === 'PingOneCursorExpired' && listing.restarts < MAX_CURSOR_RESTARTS) {
-      // Upserts make the second pass over early pages harmless: nobody is counted twice.
-      Object.assign(listing, { next: null, pages: 0, restarts: listing.restarts + 1 });
-      board.update({ lastError: 'A paging cursor expired; that listing started again from its first page.' });
+      // Upserts make the second pass over early pages harmless in the store; the abandoned pass's
+      // counts are taken back so the progress and the result count nobody twice.
+      count(cp, listing, -(listing.kept ?? 0), -(listing.skipped ?? 0));
+      Object.assign(listing, { next: null, pages: 0, restarts: listing.restarts + 1, kept: 0, skipped: 0 });
+      board.update({
+        lastError: 'A paging cursor expired; that listing started again from its first page.',
+        users: cp.counts.users,
+        groups: cp.counts.groups,
+        applications: cp.counts.applications,
+      });
       return;
     }
     throw err;
@@ -97,8 +104,14 @@ async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, listing:
   listing.done = outcome.next === null;
   cp.counts.pagesFetched++;
   cp.counts.pingOneRequests += outcome.requests;
-  const kind = listing.ref.kind;
-  if (kind === 'users' || kind === 'groups' || kind === 'applications') cp.counts[kind] += outcome.kept;
-  if (kind === 'users') cp.counts.malformedUsers += outcome.skipped;
+  count(cp, listing, outcome.kept, outcome.skipped);
   board.update({ pagesFetched: cp.counts.pagesFetched, users: cp.counts.users, groups: cp.counts.groups, applications: cp.counts.applications });
+}
+
+function count(cp: SyncCheckpoint, listing: ListingState, kept: number, skipped: number): void {
+  listing.kept = (listing.kept ?? 0) + kept;
+  listing.skipped = (listing.skipped ?? 0) + skipped;
+  const kind = listing.ref.kind;
+  if (kind === 'users' || kind === 'groups' || kind === 'applications') cp.counts[kind] += kept;
+  if (kind === 'users') cp.counts.malformedUsers += skipped;
 }
