@@ -109,6 +109,8 @@ export function createActivities(deps: ActivityDeps) {
         const endpoints = endpointsFor(args.pingOne, deps.hostPolicy);
         const api = pingOne(args);
         await api.authenticate();
+        // Read first so a wrong Environment ID or region fails with the connection test's sentence.
+        await api.get(api.environmentUrl(), 'environment');
         await openSnapshot(deps.sql, args, args.pingOne.environmentId);
         return {
           concurrency: api.target.budget.settings.concurrency,

@@ -2,9 +2,10 @@
 // simulators, starts an embedded Temporal dev server (with its UI), the worker on the embedded store
 // (or DATABASE_URL when set), and one sync; prints a summary, the UI address, and as its last line
 // the result as one JSON object.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { encryptingDataConverter } from '../worker/codec';
 import { loadConfig } from '../worker/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';
@@ -26,9 +27,14 @@ async function demo(opts: { users: string; keepRunning?: boolean }): Promise<voi
   const torii = await startToriiSimulator({ apiKey: toriiKey });
   console.log(`Seeded ${users} PingOne users, ${directory.groups.length} groups, ${directory.applications.length} applications`);
   console.log('Starting the embedded Temporal dev server...');
-  const env = await startDevServer({ ui: true, log: (line) => console.log(line) });
+  // History is encrypted in the demo too; without SYNC_ENCRYPTION_KEYS a key lives only as long as
+  // the demo (and its in-memory dev server) does.
+  const encryptionKeys = process.env.SYNC_ENCRYPTION_KEYS || `demo:${randomBytes(32).toString('base64')}`;
+  const dataConverter = encryptingDataConverter(loadConfig({ SYNC_ENCRYPTION_KEYS: encryptionKeys }));
+  const env = await startDevServer({ ui: true, log: (line) => console.log(line), client: { dataConverter } });
   const config = loadConfig({
     ...process.env,
+    SYNC_ENCRYPTION_KEYS: encryptionKeys,
     TORII_API_KEY: toriiKey,
     TORII_API_URL: torii.apiUrl,
     PINGONE_AUTH_URL: pingone.authUrl,
@@ -38,7 +44,7 @@ async function demo(opts: { users: string; keepRunning?: boolean }): Promise<voi
     SYNC_FILES_DIR: process.env.SYNC_FILES_DIR ?? 'var/demo/files',
   });
   const sql = await openStore(config);
-  const worker = await createSyncWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, deps: activityDeps(config, sql) });
+  const worker = await createSyncWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, deps: activityDeps(config, sql), dataConverter });
   const running = worker.run();
   try {
     const started = Date.now();

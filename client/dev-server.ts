@@ -4,7 +4,7 @@ import { existsSync, readFileSync, accessSync, constants as fsConstants } from '
 import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import type { ClientOptionsForTestEnv, LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const PACKAGE_NAME = 'pingone-torii-sync';
@@ -119,6 +119,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** A CLI binary to use as is; skips resolveTemporalCli. */
   cliPath?: string;
+  /** Options of `env.client`, e.g. the encrypting data converter. */
+  client?: ClientOptionsForTestEnv;
   log?: Log;
 }
 
@@ -144,6 +146,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       searchAttributes: opts.searchAttributes ?? SYNC_SEARCH_ATTRIBUTES,
       namespace: opts.namespace,
     },
+    client: opts.client,
   });
   if (uiPort !== undefined) uiUrls.set(env, `http://127.0.0.1:${uiPort}`);
   return env;

@@ -1,3 +1,5 @@
 // The package's public surface for Torii's backend: the input schema, names and client calls.
 export * from '../workflows/contract';
 export { startSync, runSync, validateSyncInput, InvalidSyncInputError } from './start-sync';
+export * from '../workflows/verify-contract';
+export { startVerify, verifyConnection, validateVerifyInput, describeVerifyResult, InvalidVerifyInputError } from './verify-connection';

@@ -1,9 +1,13 @@
 // Connects the CLI (and any backend using this package) to Temporal with the same environment
-// variables the worker reads.
+// variables the worker reads: the same address, TLS and API key, and the same encryption keys, so
+// what a client writes is encrypted and what the worker wrote can be read.
 import { Client, Connection } from '@temporalio/client';
+import { encryptingDataConverter } from '../worker/codec';
 import { loadConfig, type WorkerConfig } from '../worker/config';
+import { temporalConnectionOptions } from '../worker/temporal-connection';
 
 export async function connectClient(config: WorkerConfig = loadConfig()): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const dataConverter = encryptingDataConverter(config);
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 }

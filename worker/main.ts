@@ -1,19 +1,25 @@
 // `npm start`: validates the environment, opens and migrates the store, connects to Temporal and
 // runs the worker until SIGINT/SIGTERM.
 import { NativeConnection } from '@temporalio/worker';
+import { encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
+import { temporalConnectionOptions } from './temporal-connection';
 import { activityDeps, openStore } from './wiring';
 import { createSyncWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Both refuse a bad or missing setting with a ConfigError before anything is opened.
+  const dataConverter = encryptingDataConverter(config);
+  const connectionOptions = temporalConnectionOptions(config);
   const sql = await openStore(config);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(connectionOptions);
   const worker = await createSyncWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: activityDeps(config, sql),
+    dataConverter,
   });
   console.log(`pingone-torii-sync worker on ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}, store ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded'}`);
   try {

@@ -1,12 +1,16 @@
 // Creates the Temporal worker that runs pingOneSync and its activities on a task queue.
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** Required: history is always encrypted (worker/codec.ts encryptingDataConverter). */
+  dataConverter: DataConverter;
 }
 
 export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
@@ -16,5 +20,7 @@ export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(options.deps),
+    dataConverter: options.dataConverter,
+    interceptors: { activity: [redactingActivityInterceptors] },
   });
 }

@@ -1,2 +1,3 @@
 // The workflows this worker runs; the worker bundles this file.
 export { pingOneSync, progressQuery } from './sync';
+export { pingOneVerifyConnection } from './verify';

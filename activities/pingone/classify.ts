@@ -87,7 +87,7 @@ export function classifyTokenAnswer(answer: PingOneAnswer, ctx: ClassifyContext,
       ...base,
       type: 'PingOneUnsupportedAuthMethod',
       cause: bothMethodsTried
-        ? 'PingOne refused both Client Secret Basic and Client Secret Post for this Worker app.'
+        ? "PingOne refused both Client Secret Basic and Client Secret Post: the Worker app's token endpoint authentication method is neither (Private Key JWT, perhaps)."
         : 'PingOne refused the client authentication method.',
       fix: "In PingOne, set the Worker app's Token Endpoint Authentication Method to Client Secret Basic (or Client Secret Post).",
       retryable: false,
@@ -185,6 +185,8 @@ export function classifyApiAnswer(answer: PingOneAnswer, ctx: ClassifyContext): 
 
 const NETWORK_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_GOT_REQUEST_ERROR', 'ERR_BODY_PARSE_FAILURE']);
 
+const doing = (resource: PingOneResource) => (resource === 'token' ? 'asked for an access token' : `reading ${resource}`);
+
 /** A request that produced no usable answer: the network, a timeout, or a body cut short. */
 export function classifyTransportError(error: { code?: string; name?: string; message?: string }, host: string, resource: PingOneResource): Problem {
   const code = error.code ?? error.name ?? 'unknown';
@@ -192,8 +194,8 @@ export function classifyTransportError(error: { code?: string; name?: string; me
   return {
     type: timeout ? 'PingOneTimeout' : 'PingOneUnreachable',
     cause: timeout
-      ? `PingOne at ${host} did not answer in time while reading ${resource}.`
-      : `PingOne at ${host} could not be reached while reading ${resource} (${NETWORK_CODES.has(code) ? code : 'network error'}).`,
+      ? `PingOne at ${host} did not answer in time when ${doing(resource)}.`
+      : `PingOne at ${host} could not be reached when ${doing(resource)} (${NETWORK_CODES.has(code) ? code : 'network error'}).`,
     fix: 'Nothing to do if this passes; if it persists, check the worker’s network path to that host.',
     retryable: true,
   };
@@ -205,5 +207,24 @@ export function malformedAnswer(host: string, resource: PingOneResource, what: s
     cause: `PingOne at ${host} answered ${resource} with ${what}.`,
     fix: 'Nothing to do: the page is fetched again.',
     retryable: true,
+  };
+}
+
+/**
+ * Right after a Worker app or its role assignment is created, PingOne answers 403, 404 or
+ * invalid_client for about a minute: such a problem may still pass on its own.
+ */
+export function mayBePropagating(problem: Problem): boolean {
+  return problem.type === 'PingOneInvalidClient' || problem.status === 403 || problem.status === 404;
+}
+
+/** Populations whose users this Worker app cannot see: its roles are scoped to some populations only. */
+export function populationsHidden(hidden: string[], total: number, environmentId: string): Problem {
+  const names = hidden.slice(0, 5).map((name) => JSON.stringify(name)).join(', ') + (hidden.length > 5 ? ` and ${hidden.length - 5} more` : '');
+  return {
+    type: 'PingOnePopulationsHidden',
+    cause: `The Worker app sees the users of only ${total - hidden.length} of ${total} populations in environment ${environmentId}; hidden: ${names}.`,
+    fix: 'In PingOne, grant the Worker app its roles (Identity Data Read Only, Application Owner) for the whole environment, not for single populations.',
+    retryable: false,
   };
 }

@@ -73,7 +73,9 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
     if (sub === 'memberOfGroups') return list('groupMemberships', parentsOf(group, dir));
   }
   if (collection === 'populations' && id === undefined) {
-    const populations = byId(dir.populations.filter((population) => !client.populationIds || client.populationIds.includes(population.id)));
+    // A population-scoped role still lists every population with its userCount; only the users of
+    // the other populations stay hidden (whether PingOne hides the populations too is unconfirmed).
+    const populations = byId(dir.populations);
     return list('populations', populations.map((population) => ({
       ...population,
       userCount: dir.users.filter((user) => user.population.id === population.id).length,

@@ -4,13 +4,16 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
 import { startSync } from '../../client/start-sync';
+import { encryptingDataConverter } from '../../worker/codec';
 import { loadConfig, type WorkerConfig } from '../../worker/config';
+import { parseEncryptionKeys } from '../../worker/encryption-keys';
 import { activityDeps } from '../../worker/wiring';
 import { createSyncWorker } from '../../worker/worker';
 import type { SyncInput, SyncResult } from '../../workflows/contract';
@@ -20,6 +23,8 @@ import { startToriiSimulator, type ToriiSimulator, type ToriiSimulatorOptions } 
 import { startTestServer, uniqueTaskQueue } from './temporal';
 
 export const TORII_KEY = 'torii-fake-key-7Qm2Zp9Lw4';
+/** A fixed, obviously fake key, so histories recorded by tests can be decoded later (replay tests). */
+export const TEST_ENCRYPTION_KEYS = `test-k1:${Buffer.alloc(32, 'test-only-history-key').toString('base64')}`;
 
 export interface Harness {
   env: TestWorkflowEnvironment;
@@ -27,6 +32,8 @@ export interface Harness {
   torii: ToriiSimulator;
   sql: Sql;
   config: WorkerConfig;
+  /** The encrypting data converter the worker and `env.client` use. */
+  dataConverter: DataConverter;
   taskQueue: string;
   /** Runs a sync to its end through the client; rejects with the workflow's failure. */
   sync(input: SyncInput): Promise<SyncResult>;
@@ -53,7 +60,8 @@ function quietRuntime(): void {
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   quietRuntime();
-  const env = await startTestServer(opts.server);
+  const dataConverter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(opts.env?.SYNC_ENCRYPTION_KEYS ?? TEST_ENCRYPTION_KEYS).keys });
+  const env = await startTestServer({ client: { dataConverter }, ...opts.server });
   const pingone = await startPingOneSimulator(opts.pingone);
   const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
   const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -67,6 +75,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
     SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'sync-files-')),
     HTTP_TIMEOUT_MS: '5000',
+    SYNC_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     ...opts.env,
   });
   const sql = postgresStore(databaseUrl, 5);
@@ -77,6 +86,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     namespace: env.namespace ?? 'default',
     taskQueue,
     deps: activityDeps(config, sql, opts.deps),
+    dataConverter,
   });
   const running = worker.run();
   return {
@@ -85,6 +95,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     torii,
     sql,
     config,
+    dataConverter,
     taskQueue,
     async sync(input) {
       const handle = await startSync(env.client, input, taskQueue);

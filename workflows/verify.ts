@@ -1,0 +1,74 @@
+// pingOneVerifyConnection: what Torii runs when a customer clicks Connect. It validates the input,
+// then checks in order that PingOne issues a token, that the environment is reachable in the token's
+// region, that users, applications and groups are readable, and which populations are visible. It
+// answers every check as ok or failed with one sentence of cause and one of fix (the sync's own
+// sentences) and fails only for an invalid input. A check whose prerequisite failed is answered as
+// not checked. No I/O here: each check is an activity.
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { SyncActivities } from '../activities';
+import type { VerifyCheckOutcome } from '../activities/verify';
+import { describeInputProblems } from './contract';
+import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from './verify-contract';
+
+// The activity itself bounds its retries (grace for propagation, a few attempts for transient
+// failures); this limit only stops a runaway.
+const { verifyCheck } = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 60 },
+});
+
+function notChecked(name: VerifyCheckName, blocker: VerifyCheck): VerifyCheck {
+  return {
+    name,
+    status: 'failed',
+    cause: `Not checked, because the ${blocker.name} check failed.`,
+    fix: `Fix the ${blocker.name} check first.`,
+    type: 'NotChecked',
+    correlationId: null,
+  };
+}
+
+/** An activity that gave up with an error still answers its check, in the failure's own words. */
+function fromFailure(name: VerifyCheckName, err: unknown): VerifyCheck {
+  const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const details = (cause?.details?.[0] ?? {}) as { cause?: string; fix?: string; correlationId?: string | null };
+  return {
+    name,
+    status: 'failed',
+    cause: details.cause ?? cause?.message ?? (err instanceof Error ? err.message : String(err)),
+    fix: details.fix ?? 'Try the connection test again; if it persists, report it with the workflow id.',
+    type: cause?.type ?? 'UnexpectedError',
+    correlationId: details.correlationId ?? null,
+  };
+}
+
+export async function pingOneVerifyConnection(rawInput: VerifyInput): Promise<VerifyResult> {
+  const parsed = VerifyInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    const problems = describeInputProblems(parsed.error);
+    throw ApplicationFailure.nonRetryable(`The connection test input is invalid: ${problems.join('; ')}`, 'InvalidVerifyInput', { problems });
+  }
+  const { connectionId, pingOne } = parsed.data;
+  let region: string | null = null;
+  const run = async (name: VerifyCheckName): Promise<VerifyCheck> => {
+    try {
+      const outcome: VerifyCheckOutcome = await verifyCheck({ connectionId, pingOne, check: name });
+      if (outcome.region) region = outcome.region;
+      return outcome.check;
+    } catch (err) {
+      return fromFailure(name, err);
+    }
+  };
+
+  const token = await run('token');
+  const environment = token.status === 'ok' ? await run('environment') : notChecked('environment', token);
+  const blocker = token.status === 'ok' ? environment : token;
+  const [users, applications, groups] =
+    blocker.status === 'ok'
+      ? await Promise.all([run('users'), run('applications'), run('groups')])
+      : [notChecked('users', blocker), notChecked('applications', blocker), notChecked('groups', blocker)];
+  const populations = blocker.status !== 'ok' ? notChecked('populations', blocker) : users.status === 'ok' ? await run('populations') : notChecked('populations', users);
+
+  const checks = [token, environment, users, applications, groups, populations];
+  return { connectionId, ok: checks.every((c) => c.status === 'ok'), region, checks };
+}
