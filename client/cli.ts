@@ -7,6 +7,10 @@ import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } fr
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { InvalidSyncInputError, startSync } from './start-sync';
 import { connectClient } from './temporal';
+import { describeVerifyResult, InvalidVerifyInputError, verifyConnection } from './verify-connection';
+import { startCodecServer } from './codec-server';
+import { AesGcmPayloadCodec } from '../worker/codec';
+import { ConfigError, loadConfig } from '../worker/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
 
@@ -33,6 +37,46 @@ program
     }
     const result: SyncResult = await handle.result();
     console.log(flags.json ? JSON.stringify(result) : summary(result));
+  });
+
+program
+  .command('verify')
+  .description("test a connection's PingOne credentials and roles; prints each check with its cause and fix, exits 1 when one failed")
+  .option('--input <file>', 'JSON file with the connection (its connectionId and pingOne parts; flags override it)')
+  .option('--connection-id <id>')
+  .option('--environment-id <uuid>')
+  .option('--client-id <uuid>')
+  .option('--token-url <url>', 'for credentials from an admin environment')
+  .option('--client-secret-stdin', 'read the Client Secret from standard input')
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: SyncFlags & { json?: boolean }) => {
+    const { connectionId, pingOne } = await syncInputFrom(flags);
+    const client = await connectClient();
+    const result = await verifyConnection(client, { connectionId, pingOne });
+    console.log(flags.json ? JSON.stringify(result) : describeVerifyResult(result));
+    if (!result.ok) process.exitCode = 1;
+  });
+
+program
+  .command('codec-server')
+  .description('serve /encode and /decode for the Temporal UI and CLI (SYNC_ENCRYPTION_KEYS, CODEC_SERVER_TOKEN, CODEC_CORS_ORIGINS, CODEC_SERVER_HOST, CODEC_SERVER_PORT)')
+  .action(async () => {
+    const config = loadConfig();
+    const problems = [
+      ...(config.SYNC_ENCRYPTION_KEYS?.length ? [] : ['SYNC_ENCRYPTION_KEYS: required; the same keys as the worker']),
+      ...(config.CODEC_SERVER_TOKEN ? [] : ['CODEC_SERVER_TOKEN: required; generate one with `openssl rand -base64 32` and give it only to operators who may read history']),
+    ];
+    if (problems.length > 0) throw new ConfigError(problems);
+    const server = await startCodecServer({
+      codec: new AesGcmPayloadCodec(config.SYNC_ENCRYPTION_KEYS ?? []),
+      token: config.CODEC_SERVER_TOKEN as string,
+      corsOrigins: config.CODEC_CORS_ORIGINS,
+      host: config.CODEC_SERVER_HOST,
+      port: config.CODEC_SERVER_PORT,
+    });
+    console.log(`codec server on ${server.url}; CORS origins: ${config.CODEC_CORS_ORIGINS.join(', ') || 'none (CLI only)'}`);
+    await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+    await server.close();
   });
 
 program
@@ -71,7 +115,7 @@ export function summary(r: SyncResult): string {
 
 if (require.main === module) {
   program.parseAsync().catch((err: unknown) => {
-    if (err instanceof InvalidSyncInputError) console.error(err.message);
+    if (err instanceof InvalidSyncInputError || err instanceof InvalidVerifyInputError || err instanceof ConfigError) console.error(err.message);
     else if (err instanceof WorkflowNotFoundError) console.error(`no sync found: ${err.message}`);
     else console.error(err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err);
     process.exit(1);
