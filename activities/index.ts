@@ -18,8 +18,9 @@ import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
 import { insertAdminUsers, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
 import type { Sql } from './store/sql';
-import { toriiApi, type ToriiSink } from './torii/api';
+import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
+import type { SyncMetrics } from '../workflows/sync-metrics';
 import { createVerifyActivities } from './verify';
 
 export interface ActivityDeps {
@@ -37,6 +38,8 @@ export interface ActivityDeps {
   adminLookupLimit: number;
   /** A population with more users than this is listed by several chains, split by username prefix. */
   chainSplitAbove: number;
+  /** The sync's own metrics on the runtime's meter (requests are counted by the HTTP client itself). */
+  metrics: SyncMetrics;
   /** Replaces the Torii sink (tests, other sinks). */
   toriiSink?: (apiKey: string) => ToriiSink;
   /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
@@ -220,6 +223,7 @@ export function createActivities(deps: ActivityDeps) {
         if (!sink) return { fileId: null, filePath: file.path, bytes: file.bytes };
         try {
           const fileId = await sink.upload(file.path, file.bytes);
+          deps.metrics.toriiUploads.add(1, { via: file.bytes <= DIRECT_UPLOAD_LIMIT ? 'direct' : 'presigned' });
           return { fileId, filePath: null, bytes: file.bytes };
         } finally {
           await rm(file.path, { force: true });

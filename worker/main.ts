@@ -3,6 +3,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
+import { installTelemetry, telemetrySettings } from './telemetry';
 import { temporalConnectionOptions } from './temporal-connection';
 import { activityDeps, openStore } from './wiring';
 import { createSyncWorker } from './worker';
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   // Both refuse a bad or missing setting with a ConfigError before anything is opened.
   const dataConverter = encryptingDataConverter(config);
   const connectionOptions = temporalConnectionOptions(config);
+  const settings = telemetrySettings(config);
+  const log = installTelemetry(settings);
   const sql = await openStore(config);
   const connection = await NativeConnection.connect(connectionOptions);
   const worker = await createSyncWorker({
@@ -21,7 +24,16 @@ async function main(): Promise<void> {
     deps: activityDeps(config, sql),
     dataConverter,
   });
-  console.log(`pingone-torii-sync worker on ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}, store ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded'}`);
+  log.info(
+    {
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      store: config.DATABASE_URL ? 'PostgreSQL' : 'embedded',
+      metrics: settings.metricsBindAddress ? `http://${settings.metricsBindAddress}/metrics` : 'off (set METRICS_PORT)',
+    },
+    'pingone-torii-sync worker started',
+  );
   try {
     await worker.run();
   } finally {

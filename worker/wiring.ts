@@ -1,13 +1,16 @@
 // Builds the activities' dependencies from the configuration: the store (PostgreSQL or the
 // embedded default, migrated here), the HTTP client, the worker-wide token cache and rate budgets.
 import { resolve } from 'node:path';
+import { Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
+import { countingRequests } from '../activities/request-metrics';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { createHttp } from '../activities/pingone/http';
 import { TokenCache } from '../activities/pingone/token';
 import { registerSecret } from '../activities/redact';
 import { migrate } from '../activities/store/schema';
 import { embeddedStore, postgresStore, type Sql } from '../activities/store/sql';
+import { syncMetrics } from '../workflows/sync-metrics';
 import type { WorkerConfig } from './config';
 
 export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMBEDDED_DATABASE_DIR'>): Promise<Sql> {
@@ -19,10 +22,13 @@ export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMB
 export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   registerSecret(config.TORII_API_KEY);
   if (config.DATABASE_URL) registerSecret(databasePassword(config.DATABASE_URL));
-  const http = createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS });
+  // On the runtime's meter, so they leave through the runtime's Prometheus exporter (worker/telemetry.ts).
+  const metrics = syncMetrics(Runtime.instance().metricMeter);
+  const http = countingRequests(createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS }), metrics);
   return {
     sql,
     http,
+    metrics,
     tokens: new TokenCache(http),
     budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }),
     hostPolicy: {

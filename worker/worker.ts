@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
+import { activityInterceptors } from './activity-interceptors';
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
@@ -21,6 +22,10 @@ export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
-    interceptors: { activity: [redactingActivityInterceptors] },
+    interceptors: {
+      activity: [redactingActivityInterceptors, activityInterceptors(options.deps.metrics)],
+      // Names the connection on every workflow log line.
+      workflowModules: [require.resolve('../workflows/log-attributes')],
+    },
   });
 }

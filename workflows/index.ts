@@ -1,3 +1,4 @@
 // The workflows this worker runs; the worker bundles this file.
 export { pingOneSync, progressQuery } from './sync';
+export { scheduledPingOneSync } from './scheduled-sync';
 export { pingOneVerifyConnection } from './verify';

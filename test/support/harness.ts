@@ -14,6 +14,7 @@ import { startSync } from '../../client/start-sync';
 import { encryptingDataConverter } from '../../worker/codec';
 import { loadConfig, type WorkerConfig } from '../../worker/config';
 import { parseEncryptionKeys } from '../../worker/encryption-keys';
+import { installTelemetry, type TelemetrySettings } from '../../worker/telemetry';
 import { activityDeps } from '../../worker/wiring';
 import { createSyncWorker } from '../../worker/worker';
 import type { SyncInput, SyncResult } from '../../workflows/contract';
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   deps?: Partial<ActivityDeps>;
   server?: Parameters<typeof startTestServer>[0];
+  /** Installs the worker's own telemetry (JSON logs, Prometheus) instead of the quiet test runtime. */
+  telemetry?: TelemetrySettings;
 }
 
 /** Worker logs at WARN and above, so a test run reads as test results. */
@@ -59,7 +62,8 @@ function quietRuntime(): void {
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
-  quietRuntime();
+  if (opts.telemetry) installTelemetry(opts.telemetry);
+  else quietRuntime();
   const dataConverter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(opts.env?.SYNC_ENCRYPTION_KEYS ?? TEST_ENCRYPTION_KEYS).keys });
   const env = await startTestServer({ client: { dataConverter }, ...opts.server });
   const pingone = await startPingOneSimulator(opts.pingone);

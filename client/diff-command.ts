@@ -1,0 +1,109 @@
+// `pingone-torii-sync diff <connectionId>` and the diff `sync --dry-run` prints: picks the two
+// snapshots to compare (the last two published; or a dry run against the last published), reads
+// their differing rows from the store and prints the diff as tables or JSON.
+import { diffSnapshots, type SnapshotDiff } from '../activities/store/snapshot-diff';
+import { finishedSnapshot, finishedSnapshots, snapshotDiffRows, type SnapshotRef } from '../activities/store/snapshot-diff-rows';
+import type { Sql } from '../activities/store/sql';
+import { paint, table, type Terminal } from './terminal';
+
+export interface ConnectionDiff {
+  connectionId: string;
+  /** null: nothing published before `after`, so everything in it is new. */
+  before: SnapshotRef | null;
+  after: SnapshotRef;
+  diff: SnapshotDiff;
+}
+
+export class NothingToDiffError extends Error {
+  constructor(connectionId: string, what: string) {
+    super(`No diff for connection ${connectionId}: ${what}`);
+    this.name = 'NothingToDiffError';
+  }
+}
+
+/**
+ * The diff of a connection. Without `afterSnapshotId`: its newest published snapshot against the
+ * one before. With one (a dry run's): that snapshot against the newest published one.
+ */
+export async function connectionDiff(sql: Sql, connectionId: string, afterSnapshotId?: string): Promise<ConnectionDiff> {
+  let before: SnapshotRef | null;
+  let after: SnapshotRef | null;
+  if (afterSnapshotId) {
+    after = await finishedSnapshot(sql, connectionId, afterSnapshotId);
+    if (!after) throw new NothingToDiffError(connectionId, `snapshot ${afterSnapshotId} is not in the store (finished snapshots are kept: two published, one dry run).`);
+    [before = null] = (await finishedSnapshots(sql, connectionId, 'published', 2)).filter((s) => s.snapshotId !== afterSnapshotId);
+  } else {
+    const published = await finishedSnapshots(sql, connectionId, 'published', 2);
+    if (published.length === 0) {
+      throw new NothingToDiffError(connectionId, 'it has no published snapshot in this store. Run a sync first, and check DATABASE_URL points at the worker\'s store.');
+    }
+    [after, before = null] = published;
+  }
+  const rows = await snapshotDiffRows(sql, connectionId, before?.snapshotId ?? null, after.snapshotId);
+  return { connectionId, before, after, diff: diffSnapshots(rows.users, rows.licenses, rows.assignments) };
+}
+
+const when = (ref: SnapshotRef) => `${ref.status === 'dry-run' ? 'dry run' : 'published'} ${ref.finishedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+const shortId = (id: string) => id.slice(0, 8);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function diffAsJson(result: ConnectionDiff): string {
+  return JSON.stringify({ connectionId: result.connectionId, before: result.before, after: result.after, ...result.diff });
+}
+
+/** The diff for a terminal: a headline, then users, applications and assignments as tables. */
+export function printDiff(out: Terminal, result: ConnectionDiff, options: { limit?: number } = {}): void {
+  const { diff, before, after } = result;
+  const t = diff.totals;
+  const limit = options.limit ?? 25;
+  const more = 'show all with --limit 0, or --json';
+  const cut = limit > 0 ? limit : undefined;
+  out.line(
+    paint(out, 'bold', `Diff of ${result.connectionId}: `) +
+      (before ? `${shortId(before.snapshotId)} (${when(before)})` : 'nothing published before') +
+      ` → ${shortId(after.snapshotId)} (${when(after)})`,
+  );
+  out.line(
+    `Users: ${paint(out, 'green', `${t.usersAdded} added`)}, ${paint(out, 'red', `${t.usersRemoved} removed`)}, ` +
+      `${paint(out, 'yellow', `${t.usersChanged} changed status`)}`,
+  );
+  out.line(
+    `Licenses: ${paint(out, 'green', `${plural(t.assignmentsGained, 'assignment')} gained`)}, ${paint(out, 'red', `${t.assignmentsLost} lost`)}` +
+      ` in ${plural(diff.applications.length, 'application')}` +
+      (t.applicationsAdded || t.applicationsRemoved ? ` (${t.applicationsAdded} new, ${t.applicationsRemoved} gone)` : ''),
+  );
+  if (t.usersAdded + t.usersRemoved + t.usersChanged + diff.applications.length === 0) {
+    out.line('No changes.');
+    return;
+  }
+
+  const userRows = [
+    ...diff.users.added.map((u) => [paint(out, 'green', 'added'), u.email, u.userId, '']),
+    ...diff.users.removed.map((u) => [paint(out, 'red', 'removed'), u.email, u.userId, '']),
+    ...diff.users.changed.map((u) => [paint(out, 'yellow', 'changed'), u.email, u.userId, `${u.from} → ${u.to}`]),
+  ];
+  if (userRows.length > 0) {
+    out.line();
+    out.line(table(out, ['USER', 'EMAIL', 'PINGONE ID', 'STATUS'], userRows, { limit: cut, moreHint: more }));
+  }
+
+  if (diff.applications.length > 0) {
+    out.line();
+    const appRows = diff.applications.map((app) => [
+      app.name,
+      app.change === 'renamed' ? `renamed from ${app.previousName}` : app.change === 'kept' ? '' : app.change === 'added' ? 'new license' : 'license gone',
+      paint(out, 'green', `+${app.gained.length}`),
+      paint(out, 'red', `-${app.lost.length}`),
+    ]);
+    out.line(table(out, ['APPLICATION', 'LICENSE', 'GAINED', 'LOST'], appRows, { right: [2, 3], limit: cut, moreHint: more }));
+
+    const assignmentRows = diff.applications.flatMap((app) => [
+      ...app.gained.map((u) => [app.name, paint(out, 'green', 'gained'), u.email]),
+      ...app.lost.map((u) => [app.name, paint(out, 'red', 'lost'), u.email]),
+    ]);
+    if (assignmentRows.length > 0) {
+      out.line();
+      out.line(table(out, ['APPLICATION', 'ASSIGNMENT', 'EMAIL'], assignmentRows, { limit: cut, moreHint: more }));
+    }
+  }
+}

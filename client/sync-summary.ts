@@ -1,0 +1,14 @@
+// A finished sync's result in a few lines of words, for the CLI, `watch` and the demo.
+import type { SyncResult } from '../workflows/contract';
+
+export function summary(r: SyncResult): string {
+  const skipped = Object.entries(r.usersSkipped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(', ') || 'none';
+  return [
+    `connection ${r.connectionId}${r.dryRun ? ' (dry run)' : ''}`,
+    `  users: ${r.usersActive} active, ${r.usersDisabled} disabled, ${r.usersLocked} locked, ${r.usersDeleted} sent as deleted; skipped: ${skipped}`,
+    `  applications: ${r.applications} with ${r.licenseAssignments} license assignments`,
+    `  PingOne: ${r.pagesFetched} pages, ${r.pingOneRequests} requests`,
+    r.toriiFileId !== null ? `  Torii file id: ${r.toriiFileId}` : `  file kept at ${r.filePath}`,
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ].join('\n');
+}
