@@ -1,0 +1,21 @@
+# The service's one image: the worker (default command), the codec server and the CLI
+# (`node dist/client/cli.js …`). Built with the dev dependencies (TypeScript), shipped without them.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    SYNC_FILES_DIR=/var/lib/pingone-torii-sync/files
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Staged Torii files and dry-run files live on a volume; the worker runs unprivileged.
+RUN mkdir -p /var/lib/pingone-torii-sync/files && chown -R node:node /var/lib/pingone-torii-sync
+USER node
+EXPOSE 9464 8888
+CMD ["node", "dist/worker/main.js"]

@@ -1,0 +1,49 @@
+// The deployment files agree with the code they run: the compose stack registers exactly the
+// search attributes the workflow upserts, passes only variables the configuration schema knows
+// (a misspelt one would be silently ignored), and starts commands that exist. (`docker-compose
+// config` in .ci/run checks the file's syntax; no container engine runs here.)
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkerConfigSchema } from '../worker/config';
+import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+const root = join(__dirname, '..');
+const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+
+/** The lines of one top-level block (`x-sync-env:`) or service (`  worker:`), up to the next sibling. */
+function block(header: RegExp): string[] {
+  const lines = compose.split('\n');
+  const start = lines.findIndex((line) => header.test(line));
+  if (start === -1) throw new Error(`no ${header} in docker-compose.yml`);
+  const indent = lines[start].length - lines[start].trimStart().length;
+  const end = lines.findIndex((line, i) => i > start && line.trim() !== '' && !line.trimStart().startsWith('#') && line.length - line.trimStart().length <= indent);
+  return lines.slice(start + 1, end === -1 ? undefined : end);
+}
+
+/** Variable names set in a block's `environment:` map (and the anchored shared map). */
+function variables(lines: string[]): string[] {
+  return lines.map((line) => /^\s+([A-Z][A-Z0-9_]*):/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
+}
+
+describe('docker-compose.yml', () => {
+  it('registers exactly the search attributes the sync upserts', () => {
+    const registered = [...compose.matchAll(/^\s+register (\w+) (\w+)$/gm)].map(([, name, type]) => `${name}:${type.toUpperCase()}`).sort();
+    expect(registered).toEqual(SYNC_SEARCH_ATTRIBUTES.map((key) => `${key.name}:${key.type}`).sort());
+  });
+
+  it('gives the worker and the codec server only variables the configuration schema reads', () => {
+    const known = new Set(Object.keys(WorkerConfigSchema.shape));
+    const passed = [...variables(block(/^x-sync-env:/)), ...variables(block(/^ {2}worker:$/)), ...variables(block(/^ {2}codec-server:$/))];
+    expect(passed.length).toBeGreaterThan(8);
+    expect(passed.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('starts commands the image builds', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('CMD ["node", "dist/worker/main.js"]');
+    expect(existsSync(join(root, 'worker', 'main.ts'))).toBe(true);
+    expect(compose).toContain('command: ["node", "dist/client/cli.js", "codec-server"]');
+    const cliSources = ['cli.ts', 'verify-command.ts'].map((f) => join(root, 'client', f)).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(cliSources).toMatch(/\.command\('codec-server'\)/);
+  });
+});
