@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // The `pingone-torii-sync` command line: start a sync and read a connection's status. Thin: it
-// validates, calls the client code Torii's backend uses, and prints.
+// validates, calls the client code Torii's backend uses, and prints. The operator commands (watch,
+// schedule, diff, export-history) are registered from operator-commands.ts.
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { InvalidSyncInputError, startSync } from './start-sync';
 import { connectClient } from './temporal';
+import { summary } from './sync-summary';
+import { defaultOperatorContext, printSyncOutcome, registerOperatorCommands } from './operator-commands';
 import { describeVerifyResult, InvalidVerifyInputError, verifyConnection } from './verify-connection';
 import { startCodecServer } from './codec-server';
 import { AesGcmPayloadCodec } from '../worker/codec';
 import { ConfigError, loadConfig } from '../worker/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
+const operators = defaultOperatorContext(() => connectClient());
 
 program
   .command('sync')
@@ -36,7 +40,8 @@ program
       return;
     }
     const result: SyncResult = await handle.result();
-    console.log(flags.json ? JSON.stringify(result) : summary(result));
+    // A dry run also shows what it would change in Torii (its diff against the last published sync).
+    await printSyncOutcome(operators, result, flags.json === true);
   });
 
 program
@@ -101,17 +106,9 @@ program
     }
   });
 
-export function summary(r: SyncResult): string {
-  const skipped = Object.entries(r.usersSkipped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(', ') || 'none';
-  return [
-    `connection ${r.connectionId}${r.dryRun ? ' (dry run)' : ''}`,
-    `  users: ${r.usersActive} active, ${r.usersDisabled} disabled, ${r.usersLocked} locked, ${r.usersDeleted} sent as deleted; skipped: ${skipped}`,
-    `  applications: ${r.applications} with ${r.licenseAssignments} license assignments`,
-    `  PingOne: ${r.pagesFetched} pages, ${r.pingOneRequests} requests`,
-    r.toriiFileId !== null ? `  Torii file id: ${r.toriiFileId}` : `  file kept at ${r.filePath}`,
-    ...r.warnings.map((w) => `  warning: ${w}`),
-  ].join('\n');
-}
+registerOperatorCommands(program, operators);
+
+export { summary };
 
 if (require.main === module) {
   program.parseAsync().catch((err: unknown) => {
