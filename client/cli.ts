@@ -10,10 +10,9 @@ import { InvalidSyncInputError, startSync } from './start-sync';
 import { connectClient } from './temporal';
 import { summary } from './sync-summary';
 import { defaultOperatorContext, printSyncOutcome, registerOperatorCommands } from './operator-commands';
-import { describeVerifyResult, InvalidVerifyInputError, verifyConnection } from './verify-connection';
-import { startCodecServer } from './codec-server';
-import { AesGcmPayloadCodec } from '../worker/codec';
-import { ConfigError, loadConfig } from '../worker/config';
+import { InvalidVerifyInputError } from './verify-connection';
+import { registerSecurityCommands } from './verify-command';
+import { ConfigError } from '../worker/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
 const operators = defaultOperatorContext(() => connectClient());
@@ -44,45 +43,13 @@ program
     await printSyncOutcome(operators, result, flags.json === true);
   });
 
-program
-  .command('verify')
-  .description("test a connection's PingOne credentials and roles; prints each check with its cause and fix, exits 1 when one failed")
-  .option('--input <file>', 'JSON file with the connection (its connectionId and pingOne parts; flags override it)')
-  .option('--connection-id <id>')
-  .option('--environment-id <uuid>')
-  .option('--client-id <uuid>')
-  .option('--token-url <url>', 'for credentials from an admin environment')
-  .option('--client-secret-stdin', 'read the Client Secret from standard input')
-  .option('--json', 'print the result as JSON')
-  .action(async (flags: SyncFlags & { json?: boolean }) => {
-    const { connectionId, pingOne } = await syncInputFrom(flags);
-    const client = await connectClient();
-    const result = await verifyConnection(client, { connectionId, pingOne });
-    console.log(flags.json ? JSON.stringify(result) : describeVerifyResult(result));
-    if (!result.ok) process.exitCode = 1;
-  });
-
-program
-  .command('codec-server')
-  .description('serve /encode and /decode for the Temporal UI and CLI (SYNC_ENCRYPTION_KEYS, CODEC_SERVER_TOKEN, CODEC_CORS_ORIGINS, CODEC_SERVER_HOST, CODEC_SERVER_PORT)')
-  .action(async () => {
-    const config = loadConfig();
-    const problems = [
-      ...(config.SYNC_ENCRYPTION_KEYS?.length ? [] : ['SYNC_ENCRYPTION_KEYS: required; the same keys as the worker']),
-      ...(config.CODEC_SERVER_TOKEN ? [] : ['CODEC_SERVER_TOKEN: required; generate one with `openssl rand -base64 32` and give it only to operators who may read history']),
-    ];
-    if (problems.length > 0) throw new ConfigError(problems);
-    const server = await startCodecServer({
-      codec: new AesGcmPayloadCodec(config.SYNC_ENCRYPTION_KEYS ?? []),
-      token: config.CODEC_SERVER_TOKEN as string,
-      corsOrigins: config.CODEC_CORS_ORIGINS,
-      host: config.CODEC_SERVER_HOST,
-      port: config.CODEC_SERVER_PORT,
-    });
-    console.log(`codec server on ${server.url}; CORS origins: ${config.CODEC_CORS_ORIGINS.join(', ') || 'none (CLI only)'}`);
-    await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
-    await server.close();
-  });
+registerSecurityCommands(program, {
+  connect: () => connectClient(),
+  print: (line) => console.log(line),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+});
 
 program
   .command('status <connectionId>')

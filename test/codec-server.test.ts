@@ -2,6 +2,9 @@
 // browser session cookie traded for it) required, CORS only for the configured Temporal UI origin.
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { Command } from 'commander';
+import { freePort } from '../client/dev-server';
+import { registerSecurityCommands } from '../client/verify-command';
 import { payloadToJson, startCodecServer, type CodecServer } from '../client/codec-server';
 import { AesGcmPayloadCodec } from '../worker/codec';
 
@@ -80,5 +83,48 @@ describe('codec server', () => {
     expect(unknown.status).toBe(422);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/^A payload is encrypted with key "other"/);
     expect((await fetch(`${server.url}/decode`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+  });
+});
+
+describe('codec-server command', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = saved;
+  });
+
+  function command() {
+    const printed: string[] = [];
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const program = new Command('pingone-torii-sync').exitOverride();
+    registerSecurityCommands(program, { connect: () => Promise.reject(new Error('not used')), print: (line) => printed.push(line), setExitCode: () => {}, stopSignal: () => stopped });
+    return { printed, stop, run: () => program.parseAsync(['codec-server'], { from: 'user' }) };
+  }
+
+  it('serves with the worker’s keys and the operator token from the environment', async () => {
+    const port = await freePort();
+    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    Object.assign(process.env, { SYNC_ENCRYPTION_KEYS: keys, CODEC_SERVER_TOKEN: TOKEN, CODEC_SERVER_PORT: String(port), CODEC_CORS_ORIGINS: UI });
+    const cli = command();
+    const running = cli.run();
+    while (cli.printed.length === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(cli.printed).toEqual([`codec server on http://127.0.0.1:${port}; CORS origins: ${UI}`]);
+    const codec = new AesGcmPayloadCodec([{ id: 'k1', key: Buffer.from(keys.slice(3), 'base64') }]);
+    const sealed = payloadToJson((await codec.encode([defaultPayloadConverter.toPayload('from the worker')]))[0]);
+    const response = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: [sealed] }) });
+    expect(response.status).toBe(200);
+    cli.stop();
+    await running;
+  });
+
+  it('refuses to start without keys or a token, saying what to set', async () => {
+    delete process.env.SYNC_ENCRYPTION_KEYS;
+    delete process.env.CODEC_SERVER_TOKEN;
+    await expect(command().run()).rejects.toMatchObject({
+      problems: [
+        'SYNC_ENCRYPTION_KEYS: required; the same keys as the worker',
+        'CODEC_SERVER_TOKEN: required; generate one with `openssl rand -base64 32` and give it only to operators who may read history',
+      ],
+    });
   });
 });

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
+import { Command } from 'commander';
 import { freePort } from '../client/dev-server';
+import { registerSecurityCommands } from '../client/verify-command';
 import { describeVerifyResult, InvalidVerifyInputError, startVerify, verifyConnection } from '../client/verify-connection';
 import type { VerifyCheck, VerifyInput, VerifyResult } from '../workflows/verify-contract';
 import { generateDirectory, type Directory } from './sim/directory';
@@ -232,5 +234,27 @@ describe('pingOneVerifyConnection', () => {
     expect(lines).toContain(`  FAILED users: The Worker app may not read users in environment ${target.environmentId}.`);
     const fix = /^ {9}fix: In PingOne, grant the Worker app the Identity Data Read Only role for this environment and all its populations\. \(correlation id [0-9a-f-]{36}\)$/;
     expect(lines.filter((l) => fix.test(l))).toHaveLength(1);
+  });
+
+  it('runs as `verify` on the command line, the secret from PINGONE_CLIENT_SECRET', async () => {
+    const saved = { ...process.env };
+    const printed: string[] = [];
+    const exitCodes: number[] = [];
+    const program = new Command('pingone-torii-sync').exitOverride();
+    registerSecurityCommands(program, { connect: async () => h.env.client, print: (line) => printed.push(line), setExitCode: (code) => exitCodes.push(code) });
+    try {
+      process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
+      process.env.PINGONE_CLIENT_SECRET = clients.noUsers.clientSecret;
+      const args = ['verify', '--connection-id', connectionId('cli'), '--environment-id', target.environmentId, '--client-id', clients.noUsers.clientId];
+      await program.parseAsync(args, { from: 'user' });
+      expect(printed[0].split('\n')[0]).toMatch(/^connection cli-\S+: 4 of 6 checks passed \(PingOne region custom\)$/);
+      expect(exitCodes).toEqual([1]);
+      process.env.PINGONE_CLIENT_SECRET = clients.good.clientSecret;
+      await program.parseAsync([...args.slice(0, 5), '--client-id', clients.good.clientId, '--json'], { from: 'user' });
+      expect(JSON.parse(printed[1])).toMatchObject({ ok: true });
+      expect(exitCodes).toEqual([1]);
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -77,6 +77,19 @@ const GRANT_FOR: Record<PingOneResource, string> = {
   applications: 'Application Owner',
 };
 
+// What a customer calls the resource: a group's members are users to them, whichever listing asked.
+const READ_AS: Record<PingOneResource, string> = {
+  token: 'tokens',
+  environment: 'the environment',
+  users: 'users',
+  members: 'users',
+  roleAssignments: 'users’ role assignments',
+  groups: 'groups',
+  groupParents: 'groups',
+  applications: 'applications',
+  populations: 'populations',
+};
+
 export function classifyTokenAnswer(answer: PingOneAnswer, ctx: ClassifyContext, bothMethodsTried: boolean): Problem {
   const body = errorBody(answer.body);
   const correlationId = correlationIdOf(body);
@@ -160,7 +173,7 @@ export function classifyApiAnswer(answer: PingOneAnswer, ctx: ClassifyContext): 
     return {
       ...base,
       type: 'PingOneInsufficientPermissions',
-      cause: `The Worker app may not read ${ctx.resource} in environment ${ctx.environmentId}.`,
+      cause: `The Worker app may not read ${READ_AS[ctx.resource]} in environment ${ctx.environmentId}.`,
       fix: `In PingOne, grant the Worker app the ${GRANT_FOR[ctx.resource]} role for this environment and all its populations.`,
       retryable: false,
     };
