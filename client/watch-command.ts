@@ -119,7 +119,8 @@ export async function watchSync(client: Client, connectionId: string, out: Termi
       out.line(JSON.stringify({ progress: p, retrying: retry ?? null }));
       return;
     }
-    const problem = retry ?? p.lastError;
+    // A failed sync's last error is printed below as its cause and fix.
+    const problem = retry ?? (p.phase === 'failed' ? null : p.lastError);
     if (out.live) {
       out.write(`\r\u001b[2K${progressLine(out, p, now())}`);
       if (problem && problem !== shownProblem) out.write(`\n${paint(out, 'yellow', `  ! ${problem}`)}\n`);

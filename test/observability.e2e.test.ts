@@ -22,19 +22,24 @@ describe('a sync as operators see it', () => {
   let h: Harness;
   let directory: Directory;
   let client: SimClient;
+  /** Used by the phases test only, so its token request is not answered from the worker's token cache. */
+  let phasesClient: SimClient;
   const holds = new Set<Hold>();
   const busy = { status: 503, headers: { 'retry-after': '1' }, body: { code: 'SERVICE_UNAVAILABLE', message: 'held by the test' } };
 
   beforeAll(async () => {
     directory = generateDirectory({ seed: 61, users: 300, groups: 10, applications: 12 });
     client = { clientId: randomUUID(), clientSecret: 'sim-secret-obs-Q4vT8wz', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
-    h = await startHarness({ pingone: { environments: [directory], clients: [client], maxPageSize: 50 } });
+    phasesClient = { clientId: randomUUID(), clientSecret: 'sim-secret-phases-K7dW3m', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+    h = await startHarness({ pingone: { environments: [directory], clients: [client, phasesClient], maxPageSize: 50 } });
     h.pingone.faults.add({ kind: 'token', times: Infinity, match: () => holds.has('token'), respond: busy });
     h.pingone.faults.add({ kind: 'users', times: Infinity, match: (req) => holds.has('users-after-first-page') && req.query.includes('cursor='), respond: busy });
     h.pingone.faults.add({ kind: 'roleAssignments', times: Infinity, match: () => holds.has('role-assignments'), respond: busy });
     h.torii.faults.add({ kind: 'upload', times: Infinity, match: () => holds.has('torii-upload'), respond: busy });
   });
   afterAll(() => h?.close());
+  // A failed test must not leave the next one's requests held.
+  afterEach(() => holds.clear());
 
   const progressOf = (handle: WorkflowHandle) => handle.query<SyncProgress>('progress');
   const phaseAttributeOf = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(SyncPhaseAttribute);
@@ -98,7 +103,7 @@ describe('a sync as operators see it', () => {
     const expected = expectedToriiFile(directory);
     const expectedAssignments = expected.file.licenses.reduce((n, l) => n + l.users.length, 0);
     holds.add('token');
-    const handle = await startSync(h.env.client, h.input(connectionId('phases'), client, directory), h.taskQueue);
+    const handle = await startSync(h.env.client, h.input(connectionId('phases'), phasesClient, directory), h.taskQueue);
 
     const starting = await eventually('phase starting', () => progressOf(handle), (p) => p.phase === 'starting');
     expect(starting).toMatchObject({ pagesFetched: 0, users: 0, licenseAssignments: 0, lastError: null });

@@ -70,14 +70,20 @@ describe('operator commands', () => {
   let h: Harness;
   let directory: Directory;
   let client: SimClient;
+  /** Used by one test only: its first token request is not answered from the worker's token cache. */
+  let freshClient: SimClient;
   let holdTokens = false;
+  let holdListings = false;
   const savedEnv = { TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE, PINGONE_CLIENT_SECRET: process.env.PINGONE_CLIENT_SECRET };
 
   beforeAll(async () => {
     directory = generateDirectory({ seed: 83, users: 260, groups: 10, applications: 13 });
     client = { clientId: randomUUID(), clientSecret: 'sim-secret-ops-N5rC7kd', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
-    h = await startHarness({ pingone: { environments: [directory], clients: [client] } });
-    h.pingone.faults.add({ kind: 'token', times: Infinity, match: () => holdTokens, respond: { status: 503, headers: { 'retry-after': '1' }, body: { code: 'SERVICE_UNAVAILABLE' } } });
+    freshClient = { clientId: randomUUID(), clientSecret: 'sim-secret-fresh-H2wQ9ze', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+    h = await startHarness({ pingone: { environments: [directory], clients: [client, freshClient] } });
+    const busy = { status: 503, headers: { 'retry-after': '1' }, body: { code: 'SERVICE_UNAVAILABLE' } };
+    h.pingone.faults.add({ kind: 'token', times: Infinity, match: () => holdTokens, respond: busy });
+    h.pingone.faults.add({ kind: 'populations', times: Infinity, match: () => holdListings, respond: busy });
     // What `schedule create` reads, as an operator's shell would set it.
     process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
     process.env.PINGONE_CLIENT_SECRET = client.clientSecret;
@@ -171,11 +177,17 @@ describe('operator commands', () => {
   it('watches a sync from its first phase to its summary', async () => {
     const id = connectionId('watch');
     holdTokens = true;
-    await startSync(h.env.client, h.input(id, client, directory), h.taskQueue);
     const watcher = cli();
-    const watching = watcher.run('watch', id, '--interval', '100');
-    await eventually('watch to show the starting phase', async () => watcher.out.text(), (text) => text.includes('] starting'));
-    holdTokens = false;
+    let watching: Promise<unknown> | undefined;
+    try {
+      await startSync(h.env.client, h.input(id, freshClient, directory), h.taskQueue);
+      watching = watcher.run('watch', id, '--interval', '100');
+      await eventually('watch to show the starting phase', async () => watcher.out.text(), (text) => text.includes('] starting'));
+      // The held token request is being retried: watch says so in words, from the pending activity.
+      await eventually('watch to show the retry', async () => watcher.out.text(), (text) => /! openSync attempt \d+: PingOne answered 503 while reading token\./.test(text));
+    } finally {
+      holdTokens = false;
+    }
     await watching;
     const lines = watcher.out.text().split('\n');
     expect(watcher.exits).toEqual([0]);
@@ -237,17 +249,22 @@ describe('operator commands', () => {
     expect(ran.recentRuns[0].workflowId.startsWith(`${syncScheduleId(id)}-`)).toBe(true);
 
     // A sync started by hand holds the connection's id: a scheduled run beside it leaves it alone.
-    holdTokens = true;
-    const byHand = await startSync(h.env.client, h.input(id, client, directory), h.taskQueue);
-    await cli().run('schedule', 'trigger', id);
-    const second = await eventually('the second scheduled run to end', async () => {
-      const c = cli();
-      await c.run('schedule', 'describe', id, '--json');
-      return JSON.parse(c.out.text());
-    }, (f) => f.recentRuns.length === 2 && f.running.length === 0);
-    const outcome = await h.env.client.workflow.getHandle(second.recentRuns[1].workflowId).result();
-    expect(outcome).toEqual({ ran: false, workflowId: syncWorkflowId(id), reason: expect.stringContaining('was already running') });
-    holdTokens = false;
+    holdListings = true;
+    let byHand;
+    try {
+      byHand = await startSync(h.env.client, h.input(id, client, directory), h.taskQueue);
+      await cli().run('schedule', 'trigger', id);
+      const second = await eventually('the second scheduled run to end', async () => {
+        const c = cli();
+        await c.run('schedule', 'describe', id, '--json');
+        return JSON.parse(c.out.text());
+      }, (f) => f.recentRuns.length === 2 && f.running.length === 0);
+      const outcome = await h.env.client.workflow.getHandle(second.recentRuns[1].workflowId).result();
+      expect(outcome).toEqual({ ran: false, workflowId: syncWorkflowId(id), reason: expect.stringContaining('was already running') });
+      expect((await byHand.describe()).status.name).toBe('RUNNING');
+    } finally {
+      holdListings = false;
+    }
     await byHand.result();
 
     await cli().run('schedule', 'delete', id);
