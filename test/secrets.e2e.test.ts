@@ -2,7 +2,9 @@
 // workflow histories hold no byte sequence of the Client Secret, the Torii API keys or any access
 // token PingOne issued, yet the codec (here through the codec server, as an operator's UI would)
 // finds the input again; and the worker's logs across those runs hold none of them either.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { inspect } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -134,6 +136,32 @@ describe('credentials in history and logs', () => {
       });
       expect(value).toMatchObject({ connectionId: input.connectionId, pingOne: input.pingOne, torii: input.torii });
     }
+  });
+
+  it('lets the Temporal CLI read the history through the codec server with the token', async () => {
+    const cli = process.env.TEMPORAL_CLI_PATH;
+    if (!cli) throw new Error('TEMPORAL_CLI_PATH is unset: run the tests through jest (its global setup finds the Temporal CLI)');
+    const { handle, input } = runs[0];
+    const args = ['workflow', 'show', '--address', h.env.address, '--namespace', 'default', '-w', handle.workflowId, '--output', 'json'];
+    const { stdout } = await promisify(execFile)(cli, [...args, '--codec-endpoint', codecServer.url, '--codec-auth', `Bearer ${CODEC_TOKEN}`]);
+    const started = (JSON.parse(stdout) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { metadata: { encoding: string }; data: string }[] } } }[] }).events[0];
+    const [payload] = started.workflowExecutionStartedEventAttributes?.input.payloads ?? [];
+    expect(Buffer.from(payload.metadata.encoding, 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(payload.data, 'base64').toString())).toMatchObject({ connectionId: input.connectionId, pingOne: input.pingOne });
+    // Without the codec server the same command sees ciphertext: every payload but the search
+    // attributes, which Temporal indexes and so never encodes (they hold no secret).
+    const plain = JSON.parse((await promisify(execFile)(cli, args)).stdout) as unknown;
+    const encodings = new Map<string, string>();
+    const walk = (node: unknown, path: string): void => {
+      if (!node || typeof node !== 'object') return;
+      const encoding = (node as { metadata?: { encoding?: string } }).metadata?.encoding;
+      if (typeof encoding === 'string') encodings.set(path, Buffer.from(encoding, 'base64').toString());
+      for (const [key, child] of Object.entries(node)) walk(child, `${path}.${key}`);
+    };
+    walk(plain, '');
+    const readable = [...encodings].filter(([path, encoding]) => encoding !== 'binary/encrypted' && !path.includes('.searchAttributes.'));
+    expect(encodings.size).toBeGreaterThan(10);
+    expect(readable).toEqual([]);
   });
 
   it('keeps every secret out of the worker’s logs across the failing runs', () => {
