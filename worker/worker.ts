@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
 import { activityInterceptors } from './activity-interceptors';
+import { workflowCode } from './workflow-code';
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
@@ -19,13 +20,14 @@ export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowCode(),
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
     interceptors: {
       activity: [redactingActivityInterceptors, activityInterceptors(options.deps.metrics)],
-      // Names the connection on every workflow log line.
-      workflowModules: [require.resolve('../workflows/log-attributes')],
+      // Workflow interceptors (log-attributes names the connection on every workflow log line)
+      // come with the workflow code: see workflow-code.ts.
+      workflowModules: workflowCode().interceptors?.workflowModules,
     },
   });
 }

@@ -1,0 +1,127 @@
+// `npm run bench`: one sync of a seeded directory through the real worker at a fixed per-request
+// latency and rate budget, the same directory through the naive sequential script, and a table of
+// what matters: wall time against the floor the budget sets, requests by kind, the speed-up, the
+// worker's peak memory, and the history's size.
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { generateDirectory } from '../test/sim/directory';
+import { connectClient } from '../client/temporal';
+import { startDevServer } from '../client/dev-server';
+import { startSync } from '../client/start-sync';
+import { loadConfig } from '../worker/config';
+import { activityDeps, openStore } from '../worker/wiring';
+import { historyFigures } from './history';
+import { naiveSync } from './naive';
+import { startStack, startWorkerProcess } from './stack';
+
+interface BenchOptions {
+  users: string;
+  latency: string;
+  budget: string;
+  concurrency: string;
+  groups: string;
+  applications: string;
+  runs: string;
+  naive: boolean;
+  preset?: string;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function bench(opts: BenchOptions): Promise<void> {
+  const smoke = opts.preset === 'smoke';
+  const users = smoke ? 2000 : Number(opts.users);
+  const latencyMs = Number(opts.latency);
+  const budget = Number(opts.budget);
+  const concurrency = Number(opts.concurrency);
+  const runs = Number(opts.runs);
+  const groups = smoke ? 20 : Number(opts.groups);
+  const applications = smoke ? 12 : Number(opts.applications);
+  const started = Date.now();
+  const directory = generateDirectory({ seed: 42, users, groups, applications, populationShares: [0.6, 0.25, 0.1, 0.05] });
+  console.error(`seeded ${users} users, ${directory.groups.length} groups, ${directory.applications.length} applications in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const stack = await startStack(directory, latencyMs, budget);
+  const server = await startDevServer({});
+  const env = { ...stack.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'bench', PINGONE_REQUESTS_PER_SECOND: String(budget), PINGONE_CONCURRENCY: String(concurrency) };
+  const config = loadConfig({ ...process.env, ...env });
+  const worker = await startWorkerProcess(env);
+  const client = await connectClient(config);
+  const walls: number[] = [];
+  const rssSamples: number[] = [];
+  let requestsByKind: Record<string, number> = {};
+  let totalRequests = 0;
+  let history = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0 };
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const before = stack.pingone.requests.length;
+      const t0 = Date.now();
+      const sampler = setInterval(() => rssSamples.push(worker.peakRssMb()), 500);
+      const handle = await startSync(client, {
+        connectionId: `bench-${run}`,
+        pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
+        torii: { appAccountId: 1 },
+        options: { dryRun: false, rateLimit: { requestsPerSecond: budget, concurrency } },
+      }, 'bench');
+      const result = await handle.result();
+      clearInterval(sampler);
+      walls.push((Date.now() - t0) / 1000);
+      const requests = stack.pingone.requests.slice(before);
+      requestsByKind = {};
+      for (const r of requests) requestsByKind[`${r.kind}${r.status === 429 ? ' (429)' : ''}`] = (requestsByKind[`${r.kind}${r.status === 429 ? ' (429)' : ''}`] ?? 0) + 1;
+      totalRequests = requests.length;
+      history = await historyFigures(client, handle.workflowId);
+      console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
+    }
+  } finally {
+    await worker.stop();
+  }
+
+  let naiveWall: number | undefined;
+  if (opts.naive) {
+    const sql = await openStore(config);
+    const deps = activityDeps({ ...config, PINGONE_REQUESTS_PER_SECOND: budget, PINGONE_CONCURRENCY: 1 }, sql);
+    const t0 = Date.now();
+    await naiveSync(deps, { connectionId: 'bench-naive', pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret } }, { appAccountId: 1 }, randomUUID());
+    naiveWall = (Date.now() - t0) / 1000;
+    await sql.close();
+  }
+  await server.teardown();
+  await stack.close();
+
+  const wall = median(walls);
+  const floor = totalRequests / budget;
+  const rows: [string, string][] = [
+    ['directory', `${users} users in 4 populations (60/25/10/5%), ${directory.groups.length} groups, ${directory.applications.length} applications`],
+    ['PingOne latency / budget', `${latencyMs} ms per request / ${budget} requests/s, concurrency ${concurrency}`],
+    [`wall time (median of ${walls.length})`, `${wall.toFixed(1)} s (runs: ${walls.map((w) => w.toFixed(1)).join(', ')})`],
+    ['PingOne requests', `${totalRequests}: ${Object.entries(requestsByKind).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`],
+    ['floor = requests ÷ budget', `${floor.toFixed(1)} s`],
+    ['wall ÷ floor', `${(wall / floor).toFixed(2)}`],
+    ['naive sequential script', naiveWall === undefined ? 'not run (--no-naive)' : `${naiveWall.toFixed(1)} s`],
+    ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
+    ['worker peak RSS', `${Math.max(worker.peakRssMb(), ...rssSamples).toFixed(0)} MB`],
+    ['history events per run (max)', `${history.maxEventsPerRun} (${history.runs} runs, ${history.totalEvents} events in all)`],
+    ['largest payload in history', `${(history.largestPayloadBytes / 1024).toFixed(1)} KB`],
+  ];
+  console.log('| figure | value |\n|---|---|');
+  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+}
+
+new Command('bench')
+  .option('--users <n>', 'PingOne users', '100000')
+  .option('--latency <ms>', 'per-request latency of the PingOne simulator', '50')
+  .option('--budget <rps>', 'rate budget in requests per second', '100')
+  .option('--concurrency <n>', 'requests in flight the budget allows', '12')
+  .option('--groups <n>', 'groups', '300')
+  .option('--applications <n>', 'applications', '60')
+  .option('--runs <n>', 'syncs to time (the median is reported)', '1')
+  .option('--no-naive', 'skip the naive sequential script')
+  .option('--preset <name>', '"smoke": 2,000 users, 20 groups, 12 apps (CI)')
+  .action(bench)
+  .parseAsync()
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  });

@@ -1,0 +1,103 @@
+// The benchmark's machinery: PostgreSQL, the simulators with a fixed latency and rate budget, the
+// Temporal dev server, and the worker as its own process (`node dist/worker/main.js`, exactly what
+// `npm start` runs) so its memory is measured alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../client/dev-server';
+import { startPostgres, stopPostgres, type PostgresCluster } from '../test/support/postgres';
+import type { Directory } from '../test/sim/directory';
+import { startPingOneSimulator, type PingOneSimulator, type SimClient } from '../test/sim/pingone';
+import { startToriiSimulator, type ToriiSimulator } from '../test/sim/torii';
+
+export interface BenchStack {
+  pingone: PingOneSimulator;
+  torii: ToriiSimulator;
+  client: SimClient;
+  toriiKey: string;
+  databaseUrl: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startStack(directory: Directory, latencyMs: number, budget: number): Promise<BenchStack> {
+  let cluster: PostgresCluster | undefined;
+  const databaseUrl = process.env.DATABASE_URL ?? (cluster = await startPostgres()).url;
+  const client: SimClient = { clientId: randomUUID(), clientSecret: `bench-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+  const toriiKey = `bench-torii-${randomUUID()}`;
+  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget } });
+  const torii = await startToriiSimulator({ apiKey: toriiKey });
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TORII_API_KEY: toriiKey,
+    TORII_API_URL: torii.apiUrl,
+    PINGONE_AUTH_URL: pingone.authUrl,
+    PINGONE_API_URL: pingone.apiUrl,
+    PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'bench-files-')),
+    SYNC_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  };
+  return {
+    pingone,
+    torii,
+    client,
+    toriiKey,
+    databaseUrl,
+    env,
+    async close() {
+      await Promise.all([pingone.close(), torii.close()]);
+      if (cluster) stopPostgres(cluster);
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'worker', 'main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (/pingone-torii-sync worker (on|started)/.test(output)) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      reject(new Error(`the worker exited with ${code} before starting:\n${output}`));
+    });
+  });
+  let peak = 0;
+  const peakRssMb = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    } catch {
+      // The process is gone; keep the last reading.
+    }
+    return peak;
+  };
+  return {
+    child,
+    peakRssMb,
+    async stop() {
+      peakRssMb();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}

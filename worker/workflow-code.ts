@@ -1,0 +1,32 @@
+// Where the worker gets its workflow code: the bundle `npm run build` writes next to the compiled
+// worker, or, from source (tests), a bundle made at start. Bundling at start runs webpack inside
+// the worker and roughly doubles its resident memory for good, which a long-running worker should
+// not pay.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from './codec';
+
+const WORKFLOWS = require.resolve('../workflows');
+const INTERCEPTOR_MODULES = [require.resolve('../workflows/log-attributes')];
+export const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+
+export function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
+  if (existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  return { workflowsPath: WORKFLOWS, interceptors: { workflowModules: INTERCEPTOR_MODULES } };
+}
+
+/** `npm run build`'s last step: the bundle the compiled worker loads. */
+export async function writeWorkflowBundle(): Promise<void> {
+  // The failure converter must be in the bundle too, or workflow failures would leave it unencrypted.
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS, workflowInterceptorModules: INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH });
+  await writeFile(PREBUILT_BUNDLE, code);
+}
+
+if (require.main === module) {
+  writeWorkflowBundle().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
