@@ -14,6 +14,8 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 const CIPHER_METADATA = 'encryption-cipher';
 const CIPHER = 'AES-256-GCM';
 const IV_BYTES = 12;
+/** Loaded into the workflow sandbox: a prebuilt workflow bundle must be built with it (worker/workflow-code.ts). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 const TAG_BYTES = 16;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -85,6 +87,6 @@ export function encryptingDataConverter(config: { SYNC_ENCRYPTION_KEYS?: Encrypt
   for (const k of keys) registerSecret(k.key.toString('base64'));
   return {
     payloadCodecs: [new AesGcmPayloadCodec(keys)],
-    failureConverterPath: require.resolve('./failure-converter'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }
