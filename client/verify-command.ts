@@ -7,7 +7,7 @@ import { AesGcmPayloadCodec } from '../worker/codec';
 import { ConfigError, loadConfig } from '../worker/config';
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { startCodecServer } from './codec-server';
-import { describeVerifyResult, verifyConnection } from './verify-connection';
+import { describeVerifyResult, validateVerifyInput, verifyConnection } from './verify-connection';
 
 export interface SecurityCommandContext {
   connect(): Promise<Client>;
@@ -31,7 +31,9 @@ export function registerSecurityCommands(program: Command, ctx: SecurityCommandC
     .option('--json', 'print the result as JSON')
     .action(async (flags: SyncFlags & { json?: boolean }) => {
       const { connectionId, pingOne } = await syncInputFrom(flags);
-      const result = await verifyConnection(await ctx.connect(), { connectionId, pingOne });
+      // Input problems are reported before any connection is attempted.
+      const input = validateVerifyInput({ connectionId, pingOne });
+      const result = await verifyConnection(await ctx.connect(), input);
       ctx.print(flags.json ? JSON.stringify(result) : describeVerifyResult(result));
       if (!result.ok) ctx.setExitCode(1);
     });

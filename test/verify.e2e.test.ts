@@ -253,6 +253,15 @@ describe('pingOneVerifyConnection', () => {
       await program.parseAsync([...args.slice(0, 5), '--client-id', clients.good.clientId, '--json'], { from: 'user' });
       expect(JSON.parse(printed[1])).toMatchObject({ ok: true });
       expect(exitCodes).toEqual([1]);
+      // A bad input is refused before any connection.
+      let connects = 0;
+      const refusing = new Command('pingone-torii-sync').exitOverride();
+      registerSecurityCommands(refusing, { connect: async () => (connects++, h.env.client), print: () => {}, setExitCode: () => {} });
+      process.env.PINGONE_CLIENT_SECRET = ' pasted-with-a-space';
+      await expect(refusing.parseAsync(['verify', '--connection-id', 'acme', '--environment-id', 'abc', '--client-id', clients.good.clientId], { from: 'user' })).rejects.toThrow(
+        'The connection test input is invalid:\n  pingOne.environmentId: must be a UUID, got "abc"\n  pingOne.clientSecret: must not start or end with spaces or line breaks (a copy-paste slip?)',
+      );
+      expect(connects).toBe(0);
     } finally {
       process.env = saved;
     }
