@@ -110,7 +110,7 @@ describe('pingOneVerifyConnection', () => {
     expect(h.pingone.requests.filter((r) => r.kind === 'token').length - before).toBe(2);
   });
 
-  it.each([400, 403, 404] as const)('says which region was asked when the environment answers %i', async (status) => {
+  it.each([400, 401, 403, 404] as const)('says which region was asked when the environment answers %i', async (status) => {
     h.pingone.settings.unknownEnvironmentStatus = status;
     const missing = randomUUID();
     const result = await verify(input(clients.admin, { tokenUrl: adminTokenUrl(), environmentId: missing }));
