@@ -90,15 +90,15 @@ async function carryOn(
   board: SyncProgressBoard,
 ): Promise<SyncResult> {
   const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
-  const pause = (): never => {
-    throw continueAsNew<typeof import('./sync').pingOneSync>(input, { ...cp, runs: cp.runs + 1 });
-  };
+  // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
+  // promise fails the workflow task with "could not be cloned").
+  const pause = (): Promise<never> => continueAsNew<typeof import('./sync').pingOneSync>(input, { ...cp, runs: cp.runs + 1 });
 
   if (cp.phase === 'listing') {
     board.enterPhase('listing');
     // A couple of lanes beyond the budget's concurrency keep it busy while pages complete.
     const lanes = cp.concurrency + 2;
-    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId)))) pause();
+    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId)))) await pause();
     Object.assign(cp, { phase: 'access', listings: [] });
   }
 
