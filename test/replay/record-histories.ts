@@ -1,0 +1,139 @@
+// `npm run record-histories`: runs representative workflows on a dev server against the simulators
+// and writes each run's history to test/replay/histories/<scenario>.json (a scenario that continues
+// as new writes <scenario>.run-<n>.json per run). The replay test (test/replay.test.ts) replays them
+// all against today's workflow code. Payloads are stored as the worker wrote them, encrypted with the
+// tests' fixed fake key; every credential here is a simulator's fake one.
+//
+// Histories whose name holds ".before-" were recorded before a change that is guarded by patched()
+// (see README, "Changing workflow code"); this script never writes or removes those.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { resolveTemporalCli } from '../../client/dev-server';
+import { exportHistory } from '../../client/export-history-command';
+import { startVerify } from '../../client/verify-connection';
+import { syncWorkflowId } from '../../workflows/contract';
+import { generateDirectory } from '../sim/directory';
+import type { SimClient } from '../sim/pingone';
+import { connectionId, startHarness, type Harness, type HarnessOptions } from '../support/harness';
+import { startPostgres, stopPostgres, type PostgresCluster } from '../support/postgres';
+import { runHistories } from '../support/run-histories';
+import { whenRequest } from '../support/sim-triggers';
+
+export const HISTORIES_DIR = join(__dirname, 'histories');
+
+interface Scenario {
+  name: string;
+  /** What the scenario's workflow does, for the log line. */
+  story: string;
+  server?: HarnessOptions['server'];
+  /** Runs the workflows; answers the workflow ids whose runs are recorded. */
+  run(h: Harness, client: SimClient, directory: ReturnType<typeof generateDirectory>): Promise<string[]>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'full-sync',
+    story: 'a whole sync of 300 users, uploaded and synced',
+    async run(h, client, directory) {
+      const id = connectionId('replay-full');
+      await h.sync(h.input(id, client, directory));
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
+    name: 'faults-and-retries',
+    story: 'a sync through PingOne 503, 429 with Retry-After, a reset, a cut body, an expired cursor, and a Torii 502',
+    async run(h, client, directory) {
+      h.pingone.faults.add({ kind: 'users', respond: { status: 503, body: { id: randomUUID(), code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable' } } });
+      h.pingone.faults.add({ kind: 'groups', respond: { status: 429, headers: { 'retry-after': '1' }, body: { id: randomUUID(), code: 'REQUEST_LIMITED', message: 'Too many requests' } } });
+      h.pingone.faults.add({ kind: 'applications', respond: { reset: true } });
+      h.pingone.faults.add({ kind: 'members', respond: { truncate: true } });
+      whenRequest(h.pingone.faults, 'users', 3, () => h.pingone.expireCursors());
+      h.torii.faults.add({ kind: 'upload', respond: { status: 502, body: 'Bad Gateway' } });
+      const id = connectionId('replay-faults');
+      await h.sync(h.input(id, client, directory));
+      h.pingone.faults.clear();
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
+    name: 'connection-test',
+    story: 'pingOneVerifyConnection answering every check ok',
+    async run(h, client, directory) {
+      const pingOne = { environmentId: directory.environmentId, clientId: client.clientId, clientSecret: client.clientSecret };
+      const handle = await startVerify(h.env.client, { connectionId: connectionId('replay-verify'), pingOne }, h.taskQueue);
+      await handle.result();
+      return [handle.workflowId];
+    },
+  },
+  {
+    name: 'continue-as-new',
+    story: 'a sync continuing as new on a server suggesting it after 150 events',
+    server: { extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=150'] },
+    async run(h, client, directory) {
+      const id = connectionId('replay-can');
+      await h.sync(h.input(id, client, directory));
+      return [syncWorkflowId(id)];
+    },
+  },
+];
+
+function clearRecordings(name: string): void {
+  for (const file of readdirSync(HISTORIES_DIR)) {
+    if (file === `${name}.json` || (file.startsWith(`${name}.run-`) && file.endsWith('.json'))) rmSync(join(HISTORIES_DIR, file));
+  }
+}
+
+async function record(scenario: Scenario): Promise<string[]> {
+  const directory = generateDirectory({ seed: 41, users: 300, groups: 12, applications: 12 });
+  const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-replay-N5v2Hc', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+  const h = await startHarness({ pingone: { environments: [directory], clients: [client], shortPages: true }, server: scenario.server });
+  try {
+    const written: string[] = [];
+    const workflowIds = await scenario.run(h, client, directory).catch((err: unknown) => {
+      if (err instanceof WorkflowFailedError) throw new Error(`${scenario.name}: the workflow failed: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      throw err;
+    });
+    clearRecordings(scenario.name);
+    for (const workflowId of workflowIds) {
+      const runs = await runHistories(h.env.client, workflowId);
+      for (const [i, run] of runs.entries()) {
+        const file = runs.length === 1 ? `${scenario.name}.json` : `${scenario.name}.run-${i + 1}.json`;
+        writeFileSync(join(HISTORIES_DIR, file), `${(await exportHistory(h.env.client, workflowId, run.runId)).json}\n`);
+        written.push(`${file} (${run.events} events)`);
+      }
+    }
+    return written;
+  } finally {
+    await h.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  const cli = await resolveTemporalCli();
+  if (cli) process.env.TEMPORAL_CLI_PATH = cli;
+  let cluster: PostgresCluster | undefined;
+  if (!process.env.TEST_DATABASE_URL) {
+    cluster = await startPostgres();
+    process.env.TEST_DATABASE_URL = cluster.url;
+  }
+  try {
+    for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
+      const written = await record(scenario);
+      console.log(`${scenario.name}: ${scenario.story}\n  ${written.join('\n  ')}`);
+    }
+  } finally {
+    if (cluster) stopPostgres(cluster);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}
