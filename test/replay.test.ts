@@ -34,7 +34,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    for (const scenario of ['full-sync', 'faults-and-retries', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2']) {
+    for (const scenario of ['full-sync.before-deletion-guard', 'faults-and-retries', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2']) {
       expect(files).toContain(`${scenario}.json`);
     }
   });
@@ -46,10 +46,10 @@ describe('replaying recorded histories', () => {
   });
 
   it('notices a history the code no longer matches', async () => {
-    const history = read('full-sync.json');
+    const history = read('full-sync.before-deletion-guard.json');
     const scheduled = history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'publishSnapshot');
     const attributes = scheduled?.activityTaskScheduledEventAttributes;
-    if (!attributes?.activityType) throw new Error('full-sync.json schedules no publishSnapshot; re-record it');
+    if (!attributes?.activityType) throw new Error('the recorded full sync schedules no publishSnapshot');
     attributes.activityType.name = 'publishSnapshotElsewhere';
     await expect(Worker.runReplayHistory(replayOptions(), history, 'altered-full-sync')).rejects.toThrow(/[Nn]ondetermin/);
   });
