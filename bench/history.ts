@@ -7,6 +7,14 @@ export interface RunHistoryFigures {
   maxEventsPerRun: number;
   totalEvents: number;
   largestPayloadBytes: number;
+  /** Seconds from an activity type's first scheduling to its last completion, across runs. */
+  spanByActivity: Record<string, number>;
+}
+
+function millis(time: unknown): number {
+  const t = time as { seconds?: { toNumber?: () => number } | number; nanos?: number } | undefined;
+  const seconds = typeof t?.seconds === 'number' ? t.seconds : (t?.seconds?.toNumber?.() ?? 0);
+  return seconds * 1000 + (t?.nanos ?? 0) / 1e6;
 }
 
 function largestPayload(node: unknown, seen = 0): number {
@@ -21,7 +29,8 @@ function largestPayload(node: unknown, seen = 0): number {
 }
 
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0 };
+  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {} };
+  const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
     const events = history.events ?? [];
@@ -29,6 +38,24 @@ export async function historyFigures(client: Client, workflowId: string): Promis
     figures.totalEvents += events.length;
     figures.maxEventsPerRun = Math.max(figures.maxEventsPerRun, events.length);
     figures.largestPayloadBytes = Math.max(figures.largestPayloadBytes, largestPayload(events));
+    const typeOf = new Map<string, string>();
+    for (const event of events) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        const type = scheduled.activityType?.name ?? '?';
+        typeOf.set(String(event.eventId), type);
+        const span = spans.get(type) ?? { first: Infinity, last: 0 };
+        span.first = Math.min(span.first, millis(event.eventTime));
+        spans.set(type, span);
+      }
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed) {
+        const type = typeOf.get(String(completed.scheduledEventId)) ?? '?';
+        const span = spans.get(type);
+        if (span) span.last = Math.max(span.last, millis(event.eventTime));
+      }
+    }
   }
+  for (const [type, span] of spans) figures.spanByActivity[type] = Math.max(0, (span.last - span.first) / 1000);
   return figures;
 }

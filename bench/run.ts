@@ -51,7 +51,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
-  let history = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0 };
+  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {} };
   try {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
@@ -103,6 +103,7 @@ async function bench(opts: BenchOptions): Promise<void> {
     ['worker peak RSS', `${Math.max(worker.peakRssMb(), ...rssSamples).toFixed(0)} MB`],
     ['history events per run (max)', `${history.maxEventsPerRun} (${history.runs} runs, ${history.totalEvents} events in all)`],
     ['largest payload in history', `${(history.largestPayloadBytes / 1024).toFixed(1)} KB`],
+    ['activity spans (first scheduled → last completed)', Object.entries(history.spanByActivity).map(([k, s]) => `${k} ${s.toFixed(1)} s`).join(', ')],
   ];
   console.log('| figure | value |\n|---|---|');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);

@@ -3,7 +3,7 @@
 // `npm start` runs) so its memory is measured alone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,8 +67,18 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
+  // The worker's own log goes to a file for a look after a bad run.
+  const logPath = join(tmpdir(), `bench-worker-${child.pid}.log`);
+  const log = createWriteStream(logPath);
+  console.error(`worker log: ${logPath}`);
+  child.stdout?.on('data', (chunk) => {
+    if (output.length < 100_000) output += chunk;
+    log.write(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    if (output.length < 100_000) output += chunk;
+    log.write(chunk);
+  });
   await new Promise<void>((resolve, reject) => {
     const check = setInterval(() => {
       if (/pingone-torii-sync worker (on|started)/.test(output)) {

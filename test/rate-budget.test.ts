@@ -1,0 +1,74 @@
+// The shared PingOne budget on a virtual clock: pacing, the concurrency cap, and a 429 that holds
+// back and slows every chain of the license, not only the one that hit it.
+import { RateBudget, RateBudgets } from '../activities/pingone/rate-budget';
+
+function virtualClock() {
+  let now = 0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  return {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((wake) => sleepers.push({ at: now + ms, wake })),
+    /** Advances time to the next sleeper and wakes it; answers false when nobody sleeps. */
+    async step(): Promise<boolean> {
+      await new Promise((r) => setImmediate(r));
+      sleepers.sort((a, b) => a.at - b.at);
+      const next = sleepers.shift();
+      if (!next) return false;
+      now = Math.max(now, next.at);
+      next.wake();
+      await new Promise((r) => setImmediate(r));
+      return true;
+    },
+  };
+}
+
+async function startTimes(budget: RateBudget, clock: ReturnType<typeof virtualClock>, requests: number, holdMs = 0): Promise<number[]> {
+  const starts: number[] = [];
+  const all = Array.from({ length: requests }, async () => {
+    const release = await budget.acquire();
+    starts.push(clock.now());
+    if (holdMs) await clock.sleep(holdMs);
+    release();
+  });
+  let settled = false;
+  void Promise.all(all).then(() => (settled = true));
+  while (!settled) if (!(await clock.step())) await new Promise((r) => setImmediate(r));
+  return starts;
+}
+
+describe('RateBudget', () => {
+  it('paces requests under the budget: never more than requestsPerSecond in any second', async () => {
+    const clock = virtualClock();
+    const budget = new RateBudget({ requestsPerSecond: 10, concurrency: 50 }, clock.now, clock.sleep);
+    const starts = await startTimes(budget, clock, 40);
+    for (const t of starts) expect(starts.filter((s) => s > t - 1000 && s <= t).length).toBeLessThanOrEqual(10);
+    expect(starts.at(-1)).toBeLessThan(4300); // 40 requests at ~9.5/s
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    const clock = virtualClock();
+    const budget = new RateBudget({ requestsPerSecond: 1000, concurrency: 3 }, clock.now, clock.sleep);
+    const starts = await startTimes(budget, clock, 9, 500);
+    // Nine requests of 500 ms, three at a time: three waves.
+    expect(new Set(starts.map((s) => Math.floor(s / 500))).size).toBe(3);
+  });
+
+  it('holds every chain back for Retry-After after a 429, then goes at half pace', async () => {
+    const clock = virtualClock();
+    const budget = new RateBudget({ requestsPerSecond: 10, concurrency: 50 }, clock.now, clock.sleep);
+    budget.slowDown(2000);
+    const starts = await startTimes(budget, clock, 5);
+    expect(Math.min(...starts)).toBeGreaterThanOrEqual(2000);
+    const gaps = starts.slice(1).map((s, i) => s - starts[i]);
+    for (const gap of gaps) expect(gap).toBeGreaterThan(1000 / 10 / 0.95); // slower than full pace
+  });
+
+  it('shares one budget per license key and follows changed settings', () => {
+    const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 });
+    const a = budgets.for('license:acme');
+    expect(budgets.for('license:acme')).toBe(a);
+    expect(budgets.for('license:other')).not.toBe(a);
+    budgets.for('license:acme', { requestsPerSecond: 50 });
+    expect(a.settings).toEqual({ requestsPerSecond: 50, concurrency: 8 });
+  });
+});
