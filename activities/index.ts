@@ -14,6 +14,7 @@ import { hasAnyRole } from './pingone/records';
 import type { TokenCache } from './pingone/token';
 import { adminCandidates, deriveAccess } from './store/access';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
+import { previousSentUsers } from './store/deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
 import { insertAdminUsers, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
@@ -212,6 +213,11 @@ export function createActivities(deps: ActivityDeps) {
     async finalizeSnapshot(args: SnapshotKey & { omittedAppIds: string[] }): Promise<FinalizedSnapshot> {
       const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
       return finalizeSnapshot(deps.sql, args, previous, args.omittedAppIds);
+    },
+
+    /** The deletion guard's baseline: users the last published sync sent as present. */
+    async countPreviousUsers(args: SnapshotKey): Promise<{ previousUsers: number }> {
+      return { previousUsers: await previousSentUsers(deps.sql, args) };
     },
 
     /** Builds the Torii file from the store and uploads it (a dry run keeps it instead). */

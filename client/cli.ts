@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `pingone-torii-sync` command line: start a sync and read a connection's status. Thin: it
 // validates, calls the client code Torii's backend uses, and prints. The operator commands (watch,
-// schedule, diff, export-history) are registered from operator-commands.ts.
+// schedule, diff, export-history) are registered from operator-commands.ts, the deletion guard's
+// approve-deletions and reject-deletions from deletion-approval.ts.
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
@@ -12,6 +13,7 @@ import { summary } from './sync-summary';
 import { defaultOperatorContext, printSyncOutcome, registerOperatorCommands } from './operator-commands';
 import { InvalidVerifyInputError } from './verify-connection';
 import { registerSecurityCommands } from './verify-command';
+import { registerDeletionCommands } from './deletion-approval';
 import { ConfigError } from '../worker/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
@@ -74,6 +76,13 @@ program
   });
 
 registerOperatorCommands(program, operators);
+registerDeletionCommands(program, {
+  connect: () => connectClient(),
+  print: (line) => console.log(line),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+});
 
 export { summary };
 

@@ -34,7 +34,8 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    for (const scenario of ['full-sync.before-deletion-guard', 'faults-and-retries', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2']) {
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2'];
+    for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }
   });
@@ -43,6 +44,16 @@ describe('replaying recorded histories', () => {
     const result = results.get(file);
     expect(result).toBeDefined();
     expect(result?.error?.message).toBeUndefined();
+  });
+
+  it('keeps a full sync recorded before the deletion guard, whose activities only patched() reconciles with today\'s', () => {
+    const scheduled = (file: string) => (read(file).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const afterFinalize = (file: string) => scheduled(file)[scheduled(file).indexOf('finalizeSnapshot') + 1];
+    // Today's code asks for the guard's baseline where the old run went straight on to publish: without
+    // patched('deletion-guard') the old history would replay as nondeterministic.
+    expect(afterFinalize('full-sync.before-deletion-guard.json')).toBe('publishSnapshot');
+    expect(afterFinalize('full-sync.json')).toBe('countPreviousUsers');
+    expect(results.get('full-sync.before-deletion-guard.json')?.error).toBeUndefined();
   });
 
   it('notices a history the code no longer matches', async () => {

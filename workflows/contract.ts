@@ -2,6 +2,7 @@
 // against, and the result and progress shapes. Pure data and zod only: the workflow bundle imports it.
 import { z } from 'zod';
 import { shown, wrongType } from './input-words';
+import { DeletionGuardSchema, type HeldDeletions } from './deletion-guard-contract';
 
 export const SYNC_WORKFLOW_TYPE = 'pingOneSync';
 export const DEFAULT_TASK_QUEUE = 'pingone-torii-sync';
@@ -86,6 +87,8 @@ export const SyncOptionsSchema = z.strictObject(
   {
     dryRun: z.boolean({ error: 'must be true or false' }).default(false),
     rateLimit: RateLimitSchema.optional(),
+    /** Limits on deletions before the sync waits for approval; defaults in deletion-guard-contract.ts. */
+    deletionGuard: DeletionGuardSchema.optional(),
   },
   { error: 'must be an object' },
 );
@@ -143,7 +146,7 @@ export interface SyncResult extends SyncCounts {
   warnings: string[];
 }
 
-export type SyncPhase = 'starting' | 'listing' | 'resolving-access' | 'publishing' | 'done' | 'failed';
+export type SyncPhase = 'starting' | 'listing' | 'resolving-access' | 'awaiting-approval' | 'publishing' | 'done' | 'failed';
 
 export interface SyncProgress {
   phase: SyncPhase;
@@ -155,4 +158,6 @@ export interface SyncProgress {
   listingsRunning: number;
   startedAt: string;
   lastError: string | null;
+  /** Set while the sync waits in `awaiting-approval`: the deletions it holds back. */
+  heldDeletions?: HeldDeletions;
 }

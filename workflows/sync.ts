@@ -3,13 +3,15 @@
 // The story: validate the input; open a snapshot (hosts checked, token acquired); list users,
 // groups, applications and populations page by page, then each group's members and parents; derive
 // who may use which app; settle deletions against the last published snapshot (only now, after a
-// complete listing); build and upload the Torii file; ask Torii to sync it. Every page is one
-// activity whose next link is the checkpoint; when the server suggests it, the workflow continues as
-// new carrying that checkpoint. No I/O here: activities do it all.
-import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, proxyActivities, uuid4 } from '@temporalio/workflow';
+// complete listing); hold for approval when that would delete too many (deletion-guard.ts); build
+// and upload the Torii file; ask Torii to sync it. Every page is one activity whose next link is the
+// checkpoint; when the server suggests it, the workflow continues as new carrying that checkpoint.
+// No I/O here: activities do it all.
+import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs, SyncActivities } from '../activities';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
 import type { SyncCheckpoint } from './checkpoint';
+import { DeletionGuard } from './deletion-guard';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
@@ -37,6 +39,7 @@ function rethrowAsSyncFailure(err: unknown): never {
 
 export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
   const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
+  const guard = new DeletionGuard(board);
   const parsed = SyncInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const invalid = ApplicationFailure.nonRetryable(
@@ -56,7 +59,7 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
     board.locate(checkpoint.regionName);
     const { pagesFetched, users, groups, applications } = checkpoint.counts;
     board.update({ pagesFetched, users, groups, applications });
-    return await carryOn(input, connection, checkpoint, board);
+    return await carryOn(input, connection, checkpoint, board, guard);
   } catch (err) {
     // Continuing as new is not a failure: the next run carries on in the same phase.
     if (!(err instanceof ContinueAsNew)) board.fail(err);
@@ -88,6 +91,7 @@ async function carryOn(
   connection: ConnectionArgs,
   cp: SyncCheckpoint,
   board: SyncProgressBoard,
+  guard: DeletionGuard,
 ): Promise<SyncResult> {
   const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
   // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
@@ -111,6 +115,8 @@ async function carryOn(
   }
   const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds });
   board.update({ licenseAssignments: finalized.licenseAssignments });
+  // Syncs started before the guard existed have no marker in their history and go on without it.
+  if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options)));
 
   board.enterPhase('publishing');
   const dryRun = input.options.dryRun;

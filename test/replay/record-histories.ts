@@ -12,10 +12,13 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { resolveTemporalCli } from '../../client/dev-server';
 import { exportHistory } from '../../client/export-history-command';
+import { decideDeletions } from '../../client/deletion-approval';
+import { startSync } from '../../client/start-sync';
 import { startVerify } from '../../client/verify-connection';
-import { syncWorkflowId } from '../../workflows/contract';
-import { generateDirectory } from '../sim/directory';
+import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress } from '../../workflows/contract';
+import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
+import { eventually } from '../support/eventually';
 import { connectionId, startHarness, type Harness, type HarnessOptions } from '../support/harness';
 import { startPostgres, stopPostgres, type PostgresCluster } from '../support/postgres';
 import { runHistories } from '../support/run-histories';
@@ -29,7 +32,7 @@ interface Scenario {
   story: string;
   server?: HarnessOptions['server'];
   /** Runs the workflows; answers the workflow ids whose runs are recorded. */
-  run(h: Harness, client: SimClient, directory: ReturnType<typeof generateDirectory>): Promise<string[]>;
+  run(h: Harness, client: SimClient, directory: Directory): Promise<string[]>;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -59,6 +62,33 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'deletion-guard-approved',
+    story: 'a sync deleting 40% of last time\'s users, held by the deletion guard and approved by update',
+    async run(h, client, directory) {
+      const id = connectionId('replay-guard-approved');
+      await h.sync(h.input(id, client, directory));
+      const handle = await startSync(h.env.client, h.input(id, client, shrink(directory, 0.4)), h.taskQueue);
+      await eventually('the sync to be held', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
+      await decideDeletions(h.env.client, id, 'approve', { by: 'replay-recorder' });
+      await handle.result();
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
+    name: 'deletion-guard-timed-out',
+    story: 'a sync held by the deletion guard that no one approves within 2 seconds (fails DeletionGuardTripped)',
+    async run(h, client, directory) {
+      const id = connectionId('replay-guard-timeout');
+      await h.sync(h.input(id, client, directory));
+      const held = h.sync(h.input(id, client, shrink(directory, 0.4), { options: { deletionGuard: { approvalTimeoutSeconds: 2 } } }));
+      await held.then(
+        () => Promise.reject(new Error('the deletion guard did not trip')),
+        (err: unknown) => (err instanceof WorkflowFailedError ? undefined : Promise.reject(err)),
+      );
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
     name: 'connection-test',
     story: 'pingOneVerifyConnection answering every check ok',
     async run(h, client, directory) {
@@ -79,6 +109,12 @@ const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** Deletes the first `share` of every ten users (each scenario has its own directory). */
+function shrink(directory: Directory, share: number): Directory {
+  deleteUsers(directory, directory.users.filter((_, i) => i % 10 < share * 10).map((u) => u.id));
+  return directory;
+}
 
 function clearRecordings(name: string): void {
   for (const file of readdirSync(HISTORIES_DIR)) {
