@@ -38,7 +38,8 @@ async function bench(opts: BenchOptions): Promise<void> {
   const groups = smoke ? 20 : Number(opts.groups);
   const applications = smoke ? 12 : Number(opts.applications);
   const started = Date.now();
-  const directory = generateDirectory({ seed: 42, users, groups, applications, populationShares: [0.6, 0.25, 0.1, 0.05] });
+  // Most apps sit behind groups, as in a real tenant; an app open to everyone adds a license row per user.
+  const directory = generateDirectory({ seed: 42, users, groups, applications, populationShares: [0.6, 0.25, 0.1, 0.05], unrestrictedAppShare: 0.1 });
   console.error(`seeded ${users} users, ${directory.groups.length} groups, ${directory.applications.length} applications in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const stack = await startStack(directory, latencyMs, budget);

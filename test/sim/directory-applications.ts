@@ -8,6 +8,8 @@ export interface ApplicationShape {
   total: number;
   /** Adds an ADMIN_USERS_ONLY app with no group rule: every user is a candidate for the role check. */
   adminOnlyUnrestrictedApp: boolean;
+  /** Share of random apps without a group rule. */
+  unrestrictedShare: number;
 }
 
 export function makeApplications(random: Random, layout: GroupLayout, shape: ApplicationShape): SimApplication[] {
@@ -40,11 +42,11 @@ export function makeApplications(random: Random, layout: GroupLayout, shape: App
     fixed.push(app('Ops Console', 'WEB_APP', 'OPENID_CONNECT', { accessControl: { role: { type: 'ADMIN_USERS_ONLY' } } }));
   }
   const extras: SimApplication[] = [];
-  for (let i = fixed.length; i < shape.total; i++) extras.push(randomApplication(random, layout, i));
+  for (let i = fixed.length; i < shape.total; i++) extras.push(randomApplication(random, layout, i, shape.unrestrictedShare));
   return [...fixed, ...extras];
 }
 
-function randomApplication(random: Random, layout: GroupLayout, index: number): SimApplication {
+function randomApplication(random: Random, layout: GroupLayout, index: number, unrestrictedShare: number): SimApplication {
   const type = pickOne(random, ['WEB_APP', 'SINGLE_PAGE_APP', 'NATIVE_APP', 'CUSTOM_APP', 'SERVICE']);
   const application: SimApplication = {
     id: randomUuid(random),
@@ -53,14 +55,16 @@ function randomApplication(random: Random, layout: GroupLayout, index: number): 
     protocol: type === 'CUSTOM_APP' ? 'SAML' : 'OPENID_CONNECT',
     enabled: true,
   };
+  // The restricted share splits 3:2:1 into ANY_GROUP, ALL_GROUPS and disabled apps.
+  const restricted = 1 - unrestrictedShare;
   const roll = random();
-  if (roll < 0.3) {
+  if (roll < restricted * 0.5) {
     const groups = pickSome(random, layout.openGroups, randomInt(random, 1, 3));
     application.accessControl = { group: { type: 'ANY_GROUP', groups: groups.map((group) => ({ id: group.id })) } };
-  } else if (roll < 0.5) {
+  } else if (roll < restricted * (5 / 6)) {
     const groups = pickSome(random, layout.openGroups, 2);
     application.accessControl = { group: { type: 'ALL_GROUPS', groups: groups.map((group) => ({ id: group.id })) } };
-  } else if (roll < 0.6) {
+  } else if (roll < restricted) {
     application.enabled = false;
   }
   return application;

@@ -65,6 +65,8 @@ export interface DirectoryOptions {
   /** Emails written `Zoe.Otani.3@example.com` instead of lower case; default 0.05. */
   mixedCaseEmailShare?: number;
   adminOnlyUnrestrictedApp?: boolean;
+  /** Share of the extra (random) apps open to everyone; default 0.4. The rest is group-restricted or disabled. */
+  unrestrictedAppShare?: number;
 }
 
 const DEFAULT_POPULATION_SHARES = [0.6, 0.25, 0.1, 0.05];
@@ -96,6 +98,7 @@ export function generateDirectory(opts: DirectoryOptions): Directory {
   const applications = makeApplications(random, layout, {
     total: opts.applications ?? 0,
     adminOnlyUnrestrictedApp: opts.adminOnlyUnrestrictedApp ?? false,
+    unrestrictedShare: opts.unrestrictedAppShare ?? 0.4,
   });
   return { environmentId, populations, users, groups: layout.groups, members, applications, adminUserIds };
 }
