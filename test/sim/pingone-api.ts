@@ -2,7 +2,7 @@
 // environment reach, population scope, denied resources), then the read routes a sync uses.
 import type { Directory, SimGroup, SimUser } from './directory';
 import { insufficientPermissions, invalidData, invalidToken, notFound, unknownEnvironment } from './pingone-errors';
-import { parseUserFilter, userMatches } from './pingone-filter';
+import { parseUserFilter, userMatches, type UserFilter } from './pingone-filter';
 import { CursorBook, PagingSettings, halPage, pageRequest } from './pingone-paging';
 import type { SimClient, TokenIssuer } from './pingone-token';
 import { hashSeed, randomUuid, seededRandom } from './random';
@@ -52,7 +52,7 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
     if ('error' in start) return start.error;
     const filter = start.filter === undefined ? {} : parseUserFilter(start.filter);
     if ('error' in filter) return invalidData('INVALID_FILTER', 'filter', filter.error);
-    const matching = visible.filter((user) => userMatches(user, filter, dir));
+    const matching = candidates(dir, client, filter).filter((user) => userMatches(user, filter, dir));
     return halPage({
       origin: ctx.origin, req, collection: 'users', items: matching, start, cursors: ctx.cursors, settings: ctx.settings,
       present: (user) => userView(user, dir),
@@ -89,16 +89,45 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
 }
 
 // Sorting 100k users for every page would dominate large runs; re-sort only when the list changed.
-const sortedUsers = new WeakMap<SimUser[], { length: number; sorted: SimUser[] }>();
+// The same goes for the population index, so a benchmark measures the client, not this simulator.
+const sortedUsers = new WeakMap<SimUser[], { length: number; sorted: SimUser[]; byId: Map<string, SimUser>; byPopulation: Map<string, SimUser[]> }>();
 
-function visibleUsers(dir: Directory, client: SimClient): SimUser[] {
+function userIndex(dir: Directory) {
   let cached = sortedUsers.get(dir.users);
   if (!cached || cached.length !== dir.users.length) {
-    cached = { length: dir.users.length, sorted: byId(dir.users) };
+    const sorted = byId(dir.users);
+    const byPopulation = new Map<string, SimUser[]>();
+    for (const user of sorted) {
+      const list = byPopulation.get(user.population.id) ?? [];
+      list.push(user);
+      byPopulation.set(user.population.id, list);
+    }
+    cached = { length: dir.users.length, sorted, byId: new Map(sorted.map((user) => [user.id, user])), byPopulation };
     sortedUsers.set(dir.users, cached);
   }
+  return cached;
+}
+
+function visibleUsers(dir: Directory, client: SimClient): SimUser[] {
+  const { sorted } = userIndex(dir);
   const scoped = client.populationIds;
-  return scoped ? cached.sorted.filter((user) => scoped.includes(user.population.id)) : cached.sorted;
+  return scoped ? sorted.filter((user) => scoped.includes(user.population.id)) : sorted;
+}
+
+/** A superset of the users a filter matches, found without walking the whole directory. */
+function candidates(dir: Directory, client: SimClient, filter: UserFilter): SimUser[] {
+  const index = userIndex(dir);
+  let users: SimUser[];
+  if (filter.memberOfGroupId !== undefined) {
+    const ids = [...(dir.members.get(filter.memberOfGroupId) ?? [])];
+    users = byId(ids.map((id) => index.byId.get(id)).filter((user): user is SimUser => user !== undefined));
+  } else if (filter.populationId !== undefined) {
+    users = index.byPopulation.get(filter.populationId) ?? [];
+  } else {
+    users = index.sorted;
+  }
+  const scoped = client.populationIds;
+  return scoped ? users.filter((user) => scoped.includes(user.population.id)) : users;
 }
 
 // Extra fields a real user carries, so clients that parse strictly fail here rather than in production.
