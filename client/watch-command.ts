@@ -38,7 +38,7 @@ export async function findSync(client: Client, connectionId: string): Promise<Wo
   return client.workflow.getHandle(latest.workflowId);
 }
 
-const PHASES: SyncPhase[] = ['starting', 'listing', 'resolving-access', 'publishing', 'done'];
+const PHASES: SyncPhase[] = ['starting', 'listing', 'resolving-access', 'awaiting-approval', 'publishing', 'done'];
 const BAR_WIDTH = 24;
 
 function elapsed(startedAt: string, now: number): string {
@@ -119,8 +119,11 @@ export async function watchSync(client: Client, connectionId: string, out: Termi
       out.line(JSON.stringify({ progress: p, retrying: retry ?? null }));
       return;
     }
-    // A failed sync's last error is printed below as its cause and fix.
-    const problem = retry ?? (p.phase === 'failed' ? null : p.lastError);
+    // A failed sync's last error is printed below as its cause and fix; a held sync needs an answer.
+    const waiting = p.phase === 'awaiting-approval'
+      ? `waiting for an operator: pingone-torii-sync approve-deletions ${connectionId} (or reject-deletions)`
+      : undefined;
+    const problem = retry ?? waiting ?? (p.phase === 'failed' ? null : p.lastError);
     if (out.live) {
       out.write(`\r\u001b[2K${progressLine(out, p, now())}`);
       if (problem && problem !== shownProblem) out.write(`\n${paint(out, 'yellow', `  ! ${problem}`)}\n`);
