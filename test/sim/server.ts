@@ -23,7 +23,7 @@ export interface RequestRecord<Kind extends string> {
   /** 0 while the request is still being answered. */
   status: number;
   kind: Kind;
-  fault?: 'status' | 'reset' | 'delay' | 'truncate';
+  fault?: 'status' | 'reset' | 'delay' | 'truncate' | 'edit';
 }
 
 export interface SimServerSpec<Kind extends string> {
@@ -43,8 +43,8 @@ export interface SimServer<Kind extends string> {
   close(): Promise<void>;
 }
 
-// Large enough for presigned uploads in tests; a runaway client is cut off.
-const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+// Large enough for the presigned upload of a benchmark directory (S3 takes up to 5 GB); a runaway client is cut off.
+const BODY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
 export async function startSimServer<Kind extends string>(spec: SimServerSpec<Kind>): Promise<SimServer<Kind>> {
   const requests: RequestRecord<Kind>[] = [];
@@ -114,6 +114,10 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
     if (fault && 'truncate' in fault) {
       record.fault = 'truncate';
       return { ...reply, status: 200, cut: 'truncate' };
+    }
+    if (fault && 'edit' in fault) {
+      record.fault = 'edit';
+      return { ...reply, body: fault.edit(reply.body) };
     }
     return reply;
   }
