@@ -41,6 +41,8 @@ export interface ActivityDeps {
   chainSplitAbove: number;
   /** The sync's own metrics on the runtime's meter (requests are counted by the HTTP client itself). */
   metrics: SyncMetrics;
+  /** Files up to this size are uploaded to Torii directly, larger ones through a presigned URL; default Torii's 3 MB. */
+  toriiDirectUploadLimit?: number;
   /** Replaces the Torii sink (tests, other sinks). */
   toriiSink?: (apiKey: string) => ToriiSink;
   /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
@@ -101,7 +103,7 @@ export function createActivities(deps: ActivityDeps) {
         retryable: false,
       });
     }
-    return deps.toriiSink ? deps.toriiSink(apiKey) : toriiApi(deps.http, deps.toriiApiUrl, apiKey);
+    return deps.toriiSink ? deps.toriiSink(apiKey) : toriiApi(deps.http, deps.toriiApiUrl, apiKey, deps.toriiDirectUploadLimit);
   };
 
   return {

@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
 import { activityInterceptors } from './activity-interceptors';
+import { heartbeatWhileRunning } from './heartbeat';
 import { workflowCode } from './workflow-code';
 
 export interface SyncWorkerOptions {
@@ -24,7 +25,7 @@ export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
     interceptors: {
-      activity: [redactingActivityInterceptors, activityInterceptors(options.deps.metrics)],
+      activity: [redactingActivityInterceptors, activityInterceptors(options.deps.metrics), heartbeatWhileRunning],
       // Workflow interceptors (log-attributes names the connection on every workflow log line)
       // come with the workflow code: see workflow-code.ts.
       workflowModules: workflowCode().interceptors?.workflowModules,

@@ -16,10 +16,12 @@ import {
   type DeletionDecisionArgs,
   type HeldDeletions,
 } from './deletion-guard-contract';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import type { SyncProgressBoard } from './progress';
 
 const store = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.store,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
 });
 

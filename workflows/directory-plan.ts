@@ -6,10 +6,12 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
 import type { ListingKind } from '../activities/pingone/listings';
 import { newListing, type ListingState, type SyncCheckpoint } from './checkpoint';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import type { FollowUps } from './listing-runner';
 
 const store = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.store,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
 });
 

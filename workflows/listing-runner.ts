@@ -6,6 +6,7 @@ import { ActivityFailure, ApplicationFailure, condition, proxyActivities, workfl
 import type { ConnectionArgs, SyncActivities } from '../activities';
 import type { ListingState, SyncCheckpoint } from './checkpoint';
 import { pageSummary } from './activity-summaries';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import type { SyncProgressBoard } from './progress';
 
 const MAX_CURSOR_RESTARTS = 3;
@@ -14,6 +15,7 @@ const HISTORY_EVENT_CEILING = 8000;
 
 const { fetchPage } = proxyActivities<SyncActivities>({
   startToCloseTimeout: '3m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
 });
 

@@ -12,6 +12,7 @@ import type { ConnectionArgs, SyncActivities } from '../activities';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
 import type { SyncCheckpoint } from './checkpoint';
 import { DeletionGuard } from './deletion-guard';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
@@ -20,10 +21,11 @@ export { progressQuery } from './progress';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
 
-const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', retry });
-const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '10m', retry });
+const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry });
+const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: HEARTBEAT_TIMEOUT.store, retry });
 const torii = proxyActivities<SyncActivities>({
   startToCloseTimeout: '15m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
   // 409 means another sync of the account is still being processed: wait it out patiently.
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
 });

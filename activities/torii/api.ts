@@ -16,7 +16,8 @@ export interface ToriiSink {
   sync(fileId: number, appAccountId: number): Promise<void>;
 }
 
-export function toriiApi(http: Got, apiUrl: string, apiKey: string): ToriiSink {
+/** `directUploadLimit`: files up to this size are uploaded directly, larger ones through a presigned URL. */
+export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT): ToriiSink {
   registerSecret(apiKey);
   const base = apiUrl.replace(/\/+$/, '');
   const host = new URL(base).host;
@@ -47,7 +48,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string): ToriiSink {
   return {
     async upload(path, bytes) {
       const name = basename(path);
-      if (bytes <= DIRECT_UPLOAD_LIMIT) {
+      if (bytes <= directUploadLimit) {
         const form = new FormData();
         form.set('file', await openAsBlob(path, { type: 'application/json' }), name);
         form.set('type', 'customIntegrationData');

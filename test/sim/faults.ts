@@ -1,5 +1,6 @@
 // Faults a test schedules on a simulator: answer with a chosen status, cut the connection mid-body,
-// delay, or send a 200 with half a JSON body. Rules are consumed in the order they were added.
+// delay, send a 200 with half a JSON body, or change the real answer's body (a record twice, a
+// malformed record). Rules are consumed in the order they were added.
 
 export interface FaultRequest { method: string; path: string; query: string }
 
@@ -10,7 +11,9 @@ export type FaultResponse =
   /** Wait, then answer normally. */
   | { delayMs: number }
   /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
-  | { truncate: true };
+  | { truncate: true }
+  /** The handler runs; its (JSON) body is replaced by what `edit` makes of it. */
+  | { edit: (body: unknown) => unknown };
 
 export interface FaultRule<Kind extends string> {
   kind?: Kind;

@@ -36,6 +36,8 @@ export interface Harness {
   /** The encrypting data converter the worker and `env.client` use. */
   dataConverter: DataConverter;
   taskQueue: string;
+  /** The worker's whole environment (store, simulators, Temporal, task queue), for a worker in its own process. */
+  workerEnv: Record<string, string>;
   /** Runs a sync to its end through the client; rejects with the workflow's failure. */
   sync(input: SyncInput): Promise<SyncResult>;
   input(connectionId: string, client: SimClient, directory: Directory, extra?: Partial<SyncInput>): SyncInput;
@@ -50,6 +52,8 @@ export interface HarnessOptions {
   server?: Parameters<typeof startTestServer>[0];
   /** Installs the worker's own telemetry (JSON logs, Prometheus) instead of the quiet test runtime. */
   telemetry?: TelemetrySettings;
+  /** false: no worker in this process; the test runs one elsewhere from `workerEnv` (test/support/worker-process.ts). */
+  inProcessWorker?: boolean;
 }
 
 /** Worker logs at WARN and above, so a test run reads as test results. */
@@ -70,7 +74,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest (its global setup starts PostgreSQL)');
-  const config = loadConfig({
+  const workerEnv: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     TORII_API_KEY: TORII_KEY,
     TORII_API_URL: torii.apiUrl,
@@ -81,18 +85,23 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     HTTP_TIMEOUT_MS: '5000',
     SYNC_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     ...opts.env,
-  });
+  };
+  const config = loadConfig(workerEnv);
   const sql = postgresStore(databaseUrl, 5);
   await migrate(sql);
   const taskQueue = uniqueTaskQueue('sync');
-  const worker: Worker = await createSyncWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    deps: activityDeps(config, sql, opts.deps),
-    dataConverter,
-  });
-  const running = worker.run();
+  Object.assign(workerEnv, { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', TEMPORAL_TASK_QUEUE: taskQueue });
+  const worker: Worker | undefined =
+    opts.inProcessWorker === false
+      ? undefined
+      : await createSyncWorker({
+          connection: env.nativeConnection,
+          namespace: env.namespace ?? 'default',
+          taskQueue,
+          deps: activityDeps(config, sql, opts.deps),
+          dataConverter,
+        });
+  const running = worker?.run();
   return {
     env,
     pingone,
@@ -101,6 +110,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     config,
     dataConverter,
     taskQueue,
+    workerEnv,
     async sync(input) {
       const handle = await startSync(env.client, input, taskQueue);
       return handle.result();
@@ -114,7 +124,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       };
     },
     async close() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await Promise.all([pingone.close(), torii.close(), sql.close()]);
       await env.teardown();

@@ -1,0 +1,207 @@
+// The worker dies and the sync does not notice: the worker runs as its own process (worker/main.ts)
+// and is SIGKILLed mid-page, as a run continues as new, at random moments and mid-upload, and started
+// again each time, while a sync of 50,000 users runs. The Torii file must still be exactly the
+// expected one (nobody lost, nobody twice, no deletion by mistake: the directory changed since the
+// last published sync), and the checkpoint must really resume: a page is fetched again only when a
+// kill caught it in flight. `npm run chaos` runs the same with 20 kills (CHAOS_KILLS).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSync } from '../client/start-sync';
+import { syncWorkflowId, type SyncResult } from '../workflows/contract';
+import { SyncPhaseAttribute } from '../workflows/search-attributes';
+import { addUsers, deleteUsers, generateDirectory } from './sim/directory';
+import { expectedToriiFile, type ToriiFile } from './sim/expected';
+import type { SimClient } from './sim/pingone';
+import { eventually } from './support/eventually';
+import { connectionId, startHarness, type Harness } from './support/harness';
+import { runHistories } from './support/run-histories';
+import { whenRequest } from './support/sim-triggers';
+import { sortedFile } from './support/torii-file-order';
+import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
+
+const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+const USERS = Number(process.env.CHAOS_USERS ?? 50_000);
+/** Low, so the sync continues as new several times and kills can land there too. */
+const SUGGEST_CONTINUE_AS_NEW = 1500;
+const IN_FLIGHT_SLACK_MS = 1000;
+const PAGE_KINDS = new Set(['users', 'members', 'groups', 'groupParents', 'applications', 'populations']);
+
+type Moment = 'page' | 'continue-as-new' | 'random' | 'upload';
+
+/** The listing-phase kills in turn; the last kill of a run is always mid-upload. */
+function listingMoment(i: number): Moment {
+  return (['page', 'continue-as-new', 'random'] as const)[i % 3];
+}
+
+interface Kill { moment: Moment; at: number; phase: string }
+
+/**
+ * The kill that caught a page in flight: the last one before the page was fetched again, and not
+ * before the earlier fetch (less a little: a request already on the wire when the worker died reaches
+ * the simulator a few milliseconds after the kill).
+ */
+function culpritOf(kills: Kill[], earlierFetch: number, repeat: number): number {
+  for (let k = kills.length - 1; k >= 0; k--) if (kills[k].at <= repeat && kills[k].at >= earlierFetch - IN_FLIGHT_SLACK_MS) return k;
+  return -1;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('worker kills', () => {
+  const directory = generateDirectory({ seed: 61, users: USERS, groups: 30, nestingDepth: 3, applications: 14 });
+  const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-chaos-Vb3nP8', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+  const logFile = join(mkdtempSync(join(tmpdir(), 'chaos-')), 'worker.log');
+  let h: Harness;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      pingone: { environments: [directory], clients: [client] },
+      server: { extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW}`] },
+      // PingOne's budget is not what this test is about; the simulator has none.
+      env: { PINGONE_REQUESTS_PER_SECOND: '200' },
+      inProcessWorker: false,
+    });
+    worker = await startWorkerProcess(h.workerEnv, logFile);
+  }, 300_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await h?.close();
+  });
+
+  it(`survives ${KILLS} kills of the worker during a sync of ${USERS} users`, async () => {
+    const id = connectionId('chaos');
+    const first = await h.sync(h.input(id, client, directory));
+    const previous = expectedToriiFile(directory);
+    expect(first.usersActive).toBe(previous.counts.active);
+
+    // The directory changes below the deletion guard's limit: 3% leave, 2% join.
+    deleteUsers(directory, directory.users.filter((_, i) => i % 100 < 3).map((u) => u.id));
+    addUsers(directory, Math.round(USERS * 0.02), 62);
+    const expected = expectedToriiFile(directory, { previouslySent: previous.file.users });
+
+    const fromRequest = h.pingone.requests.length;
+    const handle = await startSync(h.env.client, h.input(id, client, directory), h.taskQueue);
+    const kills: Kill[] = [];
+    // The phase as the server knows it (a search attribute), readable while no worker runs.
+    let phase = 'starting';
+    let describing = false;
+    const watching = setInterval(() => {
+      if (describing) return;
+      describing = true;
+      handle.describe().then(
+        (d) => (phase = d.typedSearchAttributes.get(SyncPhaseAttribute) ?? phase),
+        () => undefined,
+      ).finally(() => (describing = false));
+    }, 100);
+    /** Kills the worker unless another kill came first since `armedAt` kills. */
+    const killOnce = (armedAt: number, moment: Moment) => {
+      if (kills.length !== armedAt || done) return;
+      process.kill(worker.pid, 'SIGKILL');
+      kills.push({ moment, at: Date.now(), phase });
+    };
+    const settled = handle.result().then(
+      (result: SyncResult) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    let done = false;
+    void settled.then(() => (done = true));
+    const listingOver = () => phase !== 'starting' && phase !== 'listing';
+
+    // Armed from the start, so the upload cannot slip past: the PUT is held open and the worker dies
+    // while the file is on the wire.
+    for (const kind of ['presignedPut', 'upload'] as const) {
+      whenRequest(h.torii.faults, kind, 1, () => killOnce(kills.length, 'upload'));
+      h.torii.faults.add({ kind, respond: { delayMs: 3000 } });
+    }
+
+    try {
+      for (let i = 0; !done && kills.length < KILLS - 1 && !listingOver(); i++) {
+        const armedAt = kills.length;
+        const moment = listingMoment(i);
+        if (moment === 'page') {
+          // Killed the moment a page request reaches PingOne, while the worker waits for the answer.
+          for (const kind of ['users', 'members'] as const) whenRequest(h.pingone.faults, kind, 3 + Math.floor(Math.random() * 15), () => killOnce(armedAt, 'page'));
+        } else if (moment === 'continue-as-new') {
+          // Killed once the run has passed the server's suggestion and drains its lanes to continue as new.
+          const run = (await handle.describe()).runId;
+          const continuing = (d: { runId: string; historyLength: number }) => d.runId !== run || d.historyLength >= SUGGEST_CONTINUE_AS_NEW;
+          void eventually('the continue-as-new suggestion', () => handle.describe(), (d) => continuing(d) || kills.length > armedAt || done || listingOver(), { timeoutMs: 1_800_000, intervalMs: 50 })
+            .then((d) => continuing(d) && killOnce(armedAt, 'continue-as-new'));
+        } else {
+          setTimeout(() => killOnce(armedAt, 'random'), 1000 + Math.random() * 5000);
+        }
+        while (kills.length === armedAt && !done && !listingOver()) await sleep(20);
+        if (kills.length === armedAt) break;
+        await worker.kill();
+        worker = await startWorkerProcess(h.workerEnv, logFile);
+      }
+      // Whatever the listing left undone, the rest die at random in the later phases, then mid-upload.
+      while (!done && kills.length < KILLS - 1) {
+        const armedAt = kills.length;
+        await sleep(500 + Math.random() * 3000);
+        killOnce(armedAt, 'random');
+        if (kills.length === armedAt) break;
+        await worker.kill();
+        worker = await startWorkerProcess(h.workerEnv, logFile);
+      }
+      const uploadKill = kills.length;
+      while (!done && kills.length === uploadKill) await sleep(20);
+      if (kills.length > uploadKill) {
+        await worker.kill();
+        worker = await startWorkerProcess(h.workerEnv, logFile);
+      }
+      const outcome = await settled;
+      if ('error' in outcome) throw outcome.error;
+      const result = outcome.result;
+
+      process.stdout.write(`worker kills: ${kills.map((k) => `${k.moment} (${k.phase})`).join(', ')}\n`);
+      expect(kills.length).toBeGreaterThanOrEqual(KILLS);
+      expect(kills.filter((k) => k.moment === 'upload')).toHaveLength(1);
+
+      // Exactly the expected file, synced exactly once.
+      const syncs = h.torii.syncs.filter((s) => s.fileId === result.toriiFileId);
+      expect(syncs).toHaveLength(1);
+      expect(h.torii.syncs).toHaveLength(2);
+      expect(sortedFile(syncs[0].file as ToriiFile)).toEqual(sortedFile(expected.file));
+      expect(result).toMatchObject({ usersActive: expected.counts.active, usersDisabled: expected.counts.disabled, usersLocked: expected.counts.locked, usersDeleted: expected.counts.deleted });
+
+      // The checkpoint resumes: a page is fetched again only when a kill caught it in flight.
+      const pages = h.pingone.requests.slice(fromRequest).filter((r) => PAGE_KINDS.has(r.kind));
+      const lastFetch = new Map<string, number>();
+      const perKill = kills.map(() => 0);
+      const listingsPerKill = kills.map((): string[] => []);
+      const unexplained: string[] = [];
+      for (const request of pages) {
+        const url = `${request.path}?${request.query}`;
+        const previousFetch = lastFetch.get(url);
+        lastFetch.set(url, request.at);
+        if (previousFetch === undefined) continue;
+        const culprit = culpritOf(kills, previousFetch, request.at);
+        if (culprit < 0) unexplained.push(`${url} at ${previousFetch} and ${request.at}`);
+        else {
+          perKill[culprit]++;
+          // A listing is its path and filter; its pages differ only by cursor.
+          const params = new URLSearchParams(request.query);
+          listingsPerKill[culprit].push(`${request.path}?${params.get('filter') ?? ''}`);
+        }
+      }
+      const runs = await runHistories(h.env.client, syncWorkflowId(id));
+      process.stdout.write(
+        `worker kills: ${kills.length} survived; ${pages.length} page requests for ${lastFetch.size} pages; re-fetched per kill ${JSON.stringify(perKill)} ` +
+          `(max ${Math.max(...perKill)}); ${runs.length} runs, at most ${Math.max(...runs.map((r) => r.events))} events and a ${Math.max(...runs.map((r) => r.largestPayloadBytes))}-byte payload per run\n`,
+      );
+      expect(unexplained).toEqual([]);
+      // At most the pages in flight when the worker died, one per listing lane: never a listing started over.
+      const lanes = h.config.PINGONE_CONCURRENCY + 2;
+      for (const count of perKill) expect(count).toBeLessThanOrEqual(lanes);
+      // and never two pages of one listing for one kill: each listing resumed from its last recorded page.
+      for (const listings of listingsPerKill) expect(new Set(listings).size).toBe(listings.length);
+      for (const run of runs) expect(run.events).toBeLessThanOrEqual(10_000);
+    } finally {
+      clearInterval(watching);
+    }
+  }, 60 * 60_000);
+});
