@@ -18,4 +18,5 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/lib/pingone-torii-sync/files && chown -R node:node /var/lib/pingone-torii-sync
 USER node
 EXPOSE 9464 8888
-CMD ["node", "dist/worker/main.js"]
+# A small heap makes V8 collect early: the worker holds pages and batches, never the directory.
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "dist/worker/main.js"]

@@ -102,8 +102,11 @@ async function carryOn(
 
   if (cp.phase === 'listing') {
     board.enterPhase('listing');
-    // A couple of lanes beyond the budget's concurrency keep it busy while pages complete.
-    const lanes = cp.concurrency + 2;
+    // Twice the budget's concurrency in lanes: while one page's activity completes and the next is
+    // scheduled, another lane's request holds the budget's slot, so the budget, not Temporal's
+    // round trip, sets the pace. Requests beyond the concurrency wait in the worker's budget.
+    // Patched: histories recorded with concurrency + 2 lanes replay as they ran.
+    const lanes = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
     if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId)))) await pause();
     Object.assign(cp, { phase: 'access', listings: [] });
   }
