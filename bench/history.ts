@@ -9,6 +9,8 @@ export interface RunHistoryFigures {
   largestPayloadBytes: number;
   /** Seconds from an activity type's first scheduling to its last completion, across runs. */
   spanByActivity: Record<string, number>;
+  /** Per run, page fetches: how many, mean ms waiting for a worker, mean ms running. */
+  pagesByRun: { pages: number; meanQueuedMs: number; meanRunningMs: number; seconds: number; workflowTasks: number; meanTaskMs: number; meanTaskQueuedMs: number }[];
 }
 
 function millis(time: unknown): number {
@@ -29,7 +31,7 @@ function largestPayload(node: unknown, seen = 0): number {
 }
 
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {} };
+  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {}, pagesByRun: [] };
   const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
@@ -39,21 +41,58 @@ export async function historyFigures(client: Client, workflowId: string): Promis
     figures.maxEventsPerRun = Math.max(figures.maxEventsPerRun, events.length);
     figures.largestPayloadBytes = Math.max(figures.largestPayloadBytes, largestPayload(events));
     const typeOf = new Map<string, string>();
+    const scheduledAt = new Map<string, number>();
+    const startedAt = new Map<string, number>();
+    const pages = { pages: 0, queued: 0, running: 0, first: Infinity, last: 0 };
+    const tasks = { count: 0, queued: 0, running: 0, scheduledAt: 0, startedAt: 0 };
     for (const event of events) {
+      if (event.workflowTaskScheduledEventAttributes) tasks.scheduledAt = millis(event.eventTime);
+      if (event.workflowTaskStartedEventAttributes) {
+        tasks.startedAt = millis(event.eventTime);
+        tasks.queued += tasks.startedAt - tasks.scheduledAt;
+      }
+      if (event.workflowTaskCompletedEventAttributes) {
+        tasks.count++;
+        tasks.running += millis(event.eventTime) - tasks.startedAt;
+      }
+      const started = event.activityTaskStartedEventAttributes;
+      if (started) startedAt.set(String(started.scheduledEventId), millis(event.eventTime));
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) {
         const type = scheduled.activityType?.name ?? '?';
         typeOf.set(String(event.eventId), type);
+        scheduledAt.set(String(event.eventId), millis(event.eventTime));
         const span = spans.get(type) ?? { first: Infinity, last: 0 };
         span.first = Math.min(span.first, millis(event.eventTime));
         spans.set(type, span);
       }
       const completed = event.activityTaskCompletedEventAttributes;
       if (completed) {
-        const type = typeOf.get(String(completed.scheduledEventId)) ?? '?';
+        const id = String(completed.scheduledEventId);
+        const type = typeOf.get(id) ?? '?';
         const span = spans.get(type);
         if (span) span.last = Math.max(span.last, millis(event.eventTime));
+        if (type === 'fetchPage') {
+          const s = scheduledAt.get(id) ?? 0;
+          const st = startedAt.get(id) ?? s;
+          pages.pages++;
+          pages.queued += st - s;
+          pages.running += millis(event.eventTime) - st;
+          pages.first = Math.min(pages.first, s);
+          pages.last = Math.max(pages.last, millis(event.eventTime));
+        }
       }
+    }
+    if (pages.pages) {
+      figures.pagesByRun.push({
+        pages: pages.pages,
+        meanQueuedMs: pages.queued / pages.pages,
+        meanRunningMs: pages.running / pages.pages,
+        seconds: (pages.last - pages.first) / 1000,
+        workflowTasks: tasks.count,
+        meanTaskMs: tasks.running / Math.max(1, tasks.count),
+        meanTaskQueuedMs: tasks.queued / Math.max(1, tasks.count),
+      });
     }
   }
   for (const [type, span] of spans) figures.spanByActivity[type] = Math.max(0, (span.last - span.first) / 1000);
