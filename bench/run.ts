@@ -24,6 +24,7 @@ interface BenchOptions {
   runs: string;
   naive: boolean;
   preset?: string;
+  timeline?: boolean;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -71,6 +72,20 @@ async function bench(opts: BenchOptions): Promise<void> {
       requestsByKind = {};
       for (const r of requests) requestsByKind[`${r.kind}${r.status === 429 ? ' (429)' : ''}`] = (requestsByKind[`${r.kind}${r.status === 429 ? ' (429)' : ''}`] ?? 0) + 1;
       totalRequests = requests.length;
+      if (opts.timeline) {
+        // Requests per second by kind: where the sync waits shows as a thin second.
+        const start = requests[0]?.at ?? t0;
+        const seconds = new Map<number, Record<string, number>>();
+        for (const r of requests) {
+          const s = Math.floor((r.at - start) / 1000);
+          const row = seconds.get(s) ?? {};
+          row[r.kind] = (row[r.kind] ?? 0) + 1;
+          seconds.set(s, row);
+        }
+        for (const [s, row] of [...seconds.entries()].sort((a, b) => a[0] - b[0])) {
+          console.error(`  t=${String(s).padStart(3)}s ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        }
+      }
       history = await historyFigures(client, handle.workflowId);
       console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
     }
@@ -121,6 +136,7 @@ new Command('bench')
   .option('--runs <n>', 'syncs to time (the median is reported)', '1')
   .option('--no-naive', 'skip the naive sequential script')
   .option('--preset <name>', '"smoke": 2,000 users, 20 groups, 12 apps (CI)')
+  .option('--timeline', 'print PingOne requests per second by kind')
   .action(bench)
   .parseAsync()
   .then(() => process.exit(0))

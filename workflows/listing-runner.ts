@@ -41,6 +41,7 @@ export async function runListings(
   board: SyncProgressBoard,
   lanes: number,
   followUps: FollowUps,
+  lanesWaitAgain = true,
 ): Promise<boolean> {
   let paused = false;
   let planning = 0;
@@ -50,8 +51,16 @@ export async function runListings(
   const lane = async () => {
     for (;;) {
       await condition(() => paused || available() !== undefined || (taken.size === 0 && planning === 0));
+      if (paused) return;
       const listing = available();
-      if (paused || !listing) return;
+      // Several lanes wake for one new listing; the ones that find none wait again. A lane leaves
+      // only when nothing is open, running or being planned. (Before the patch, such a lane left for
+      // good and the sync ran on ever fewer lanes; histories recorded then replay that way.)
+      if (!listing) {
+        if (taken.size === 0 && planning === 0) return;
+        if (lanesWaitAgain) continue;
+        return;
+      }
       taken.add(listing);
       board.update({ listingsRunning: taken.size });
       try {

@@ -107,7 +107,7 @@ async function carryOn(
     // round trip, sets the pace. Requests beyond the concurrency wait in the worker's budget.
     // Patched: histories recorded with concurrency + 2 lanes replay as they ran.
     const lanes = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
-    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId)))) await pause();
+    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), patched('listing-lanes-wait-again')))) await pause();
     Object.assign(cp, { phase: 'access', listings: [] });
   }
 
