@@ -62,7 +62,7 @@ export interface WorkerProcess {
 }
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(repoRoot(), 'dist', 'worker', 'main.js')], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=8').split(' ').filter(Boolean), join(repoRoot(), 'dist', 'worker', 'main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
