@@ -24,27 +24,30 @@ import { startWorkerProcess, type WorkerProcess } from './support/worker-process
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 const USERS = Number(process.env.CHAOS_USERS ?? 50_000);
 /** Low, so the sync continues as new several times and kills can land there too. */
-const SUGGEST_CONTINUE_AS_NEW = 1500;
+const SUGGEST_CONTINUE_AS_NEW = 1000;
 const IN_FLIGHT_SLACK_MS = 1000;
 const PAGE_KINDS = new Set(['users', 'members', 'groups', 'groupParents', 'applications', 'populations']);
 
 type Moment = 'page' | 'continue-as-new' | 'random' | 'upload';
 
-/** The listing-phase kills in turn; the last kill of a run is always mid-upload. */
+/**
+ * Kills while listing take turns (a continue-as-new needs the most progress to come round, so it comes
+ * least often); later phases get random ones; the upload's kill is armed throughout.
+ */
 function listingMoment(i: number): Moment {
-  return (['page', 'continue-as-new', 'random'] as const)[i % 3];
+  return (['page', 'random', 'page', 'continue-as-new', 'page', 'random'] as const)[i % 6];
 }
 
 interface Kill { moment: Moment; at: number; phase: string }
 
 /**
- * The kill that caught a page in flight: the last one before the page was fetched again, and not
- * before the earlier fetch (less a little: a request already on the wire when the worker died reaches
- * the simulator a few milliseconds after the kill).
+ * The kill that caught a page in flight: the first one after its earlier fetch (less a little: a
+ * request already on the wire when the worker died reaches the simulator a few milliseconds after the
+ * kill, and a restarted worker takes seconds to send anything), if it came before the repeat.
  */
 function culpritOf(kills: Kill[], earlierFetch: number, repeat: number): number {
-  for (let k = kills.length - 1; k >= 0; k--) if (kills[k].at <= repeat && kills[k].at >= earlierFetch - IN_FLIGHT_SLACK_MS) return k;
-  return -1;
+  const k = kills.findIndex((kill) => kill.at >= earlierFetch - IN_FLIGHT_SLACK_MS);
+  return k >= 0 && kills[k].at <= repeat ? k : -1;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,31 +87,34 @@ describe('worker kills', () => {
 
     const fromRequest = h.pingone.requests.length;
     const handle = await startSync(h.env.client, h.input(id, client, directory), h.taskQueue);
-    const kills: Kill[] = [];
-    // The phase as the server knows it (a search attribute), readable while no worker runs.
-    let phase = 'starting';
-    let describing = false;
-    const watching = setInterval(() => {
-      if (describing) return;
-      describing = true;
-      handle.describe().then(
-        (d) => (phase = d.typedSearchAttributes.get(SyncPhaseAttribute) ?? phase),
-        () => undefined,
-      ).finally(() => (describing = false));
-    }, 100);
-    /** Kills the worker unless another kill came first since `armedAt` kills. */
-    const killOnce = (armedAt: number, moment: Moment) => {
-      if (kills.length !== armedAt || done) return;
-      process.kill(worker.pid, 'SIGKILL');
-      kills.push({ moment, at: Date.now(), phase });
-    };
     const settled = handle.result().then(
       (result: SyncResult) => ({ result }),
       (error: unknown) => ({ error }),
     );
     let done = false;
     void settled.then(() => (done = true));
+
+    // The phase as the server knows it (a search attribute), readable while no worker runs.
+    let phase = 'starting';
+    let describing = false;
+    const watching = setInterval(() => {
+      if (describing) return;
+      describing = true;
+      handle
+        .describe()
+        .then((d) => (phase = d.typedSearchAttributes.get(SyncPhaseAttribute) ?? phase), () => undefined)
+        .finally(() => (describing = false));
+    }, 100);
     const listingOver = () => phase !== 'starting' && phase !== 'listing';
+
+    const kills: Kill[] = [];
+    /** Kills the worker unless another kill came first since `armedAt` kills. */
+    const killOnce = (armedAt: number, moment: Moment) => {
+      if (kills.length !== armedAt || done) return;
+      process.kill(worker.pid, 'SIGKILL');
+      kills.push({ moment, at: Date.now(), phase });
+    };
+    const otherKills = () => kills.filter((k) => k.moment !== 'upload').length;
 
     // Armed from the start, so the upload cannot slip past: the PUT is held open and the worker dies
     // while the file is on the wire.
@@ -118,9 +124,10 @@ describe('worker kills', () => {
     }
 
     try {
-      for (let i = 0; !done && kills.length < KILLS - 1 && !listingOver(); i++) {
+      for (let i = 0; !done; i++) {
         const armedAt = kills.length;
-        const moment = listingMoment(i);
+        const inListing = !listingOver();
+        const moment: Moment | undefined = otherKills() >= KILLS - 1 ? undefined : inListing ? listingMoment(i) : 'random';
         if (moment === 'page') {
           // Killed the moment a page request reaches PingOne, while the worker waits for the answer.
           for (const kind of ['users', 'members'] as const) whenRequest(h.pingone.faults, kind, 3 + Math.floor(Math.random() * 15), () => killOnce(armedAt, 'page'));
@@ -130,26 +137,17 @@ describe('worker kills', () => {
           const continuing = (d: { runId: string; historyLength: number }) => d.runId !== run || d.historyLength >= SUGGEST_CONTINUE_AS_NEW;
           void eventually('the continue-as-new suggestion', () => handle.describe(), (d) => continuing(d) || kills.length > armedAt || done || listingOver(), { timeoutMs: 1_800_000, intervalMs: 50 })
             .then((d) => continuing(d) && killOnce(armedAt, 'continue-as-new'));
-        } else {
-          setTimeout(() => killOnce(armedAt, 'random'), 1000 + Math.random() * 5000);
+        } else if (moment === 'random') {
+          // At a random moment once the sync has moved on since the last restart (else a kill would
+          // only find a worker waiting for the last kill's heartbeat timeout).
+          const events = (await handle.describe()).historyLength;
+          void eventually('the sync to move on', () => handle.describe(), (d) => d.historyLength > events || kills.length > armedAt || done, { timeoutMs: 1_800_000, intervalMs: 100 })
+            .then(() => sleep(Math.random() * 2000))
+            .then(() => killOnce(armedAt, 'random'));
         }
-        while (kills.length === armedAt && !done && !listingOver()) await sleep(20);
-        if (kills.length === armedAt) break;
-        await worker.kill();
-        worker = await startWorkerProcess(h.workerEnv, logFile);
-      }
-      // Whatever the listing left undone, the rest die at random in the later phases, then mid-upload.
-      while (!done && kills.length < KILLS - 1) {
-        const armedAt = kills.length;
-        await sleep(500 + Math.random() * 3000);
-        killOnce(armedAt, 'random');
-        if (kills.length === armedAt) break;
-        await worker.kill();
-        worker = await startWorkerProcess(h.workerEnv, logFile);
-      }
-      const uploadKill = kills.length;
-      while (!done && kills.length === uploadKill) await sleep(20);
-      if (kills.length > uploadKill) {
+        // Until this kill (or the upload's) happens; a listing-phase kill whose phase ended is re-armed.
+        while (kills.length === armedAt && !done && !(inListing && moment !== 'random' && listingOver())) await sleep(20);
+        if (kills.length === armedAt) continue;
         await worker.kill();
         worker = await startWorkerProcess(h.workerEnv, logFile);
       }
