@@ -99,7 +99,8 @@ describe('PingOne faults', () => {
   });
 
   it('expired cursors: those listings start again from their first page, counting nobody twice', async () => {
-    whenRequest(h.pingone.faults, 'users', 4, () => h.pingone.expireCursors());
+    // The first followed next link of a user listing finds every cursor issued so far dead.
+    whenRequest(h.pingone.faults, 'users', 1, () => h.pingone.expireCursors(), isLaterPage);
     const { requests } = await syncExactly('pcursor');
     const expiredLinks = requests.filter((r) => r.status === 400 && isLaterPage(r));
     expect(expiredLinks.length).toBeGreaterThanOrEqual(1);

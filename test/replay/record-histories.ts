@@ -53,7 +53,7 @@ const SCENARIOS: Scenario[] = [
       h.pingone.faults.add({ kind: 'groups', respond: { status: 429, headers: { 'retry-after': '1' }, body: { id: randomUUID(), code: 'REQUEST_LIMITED', message: 'Too many requests' } } });
       h.pingone.faults.add({ kind: 'applications', respond: { reset: true } });
       h.pingone.faults.add({ kind: 'members', respond: { truncate: true } });
-      whenRequest(h.pingone.faults, 'users', 3, () => h.pingone.expireCursors());
+      whenRequest(h.pingone.faults, 'users', 1, () => h.pingone.expireCursors(), (req) => req.query.includes('cursor='));
       h.torii.faults.add({ kind: 'upload', respond: { status: 502, body: 'Bad Gateway' } });
       const id = connectionId('replay-faults');
       await h.sync(h.input(id, client, directory));
