@@ -40,7 +40,8 @@ describe('docker-compose.yml', () => {
 
   it('starts commands the image builds', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('CMD ["node", "dist/worker/main.js"]');
+    // The default command is the worker's entry point (with npm start's node flags).
+    expect(dockerfile).toMatch(/^CMD \["node", (?:"--[a-z-]+=\d+", )*"dist\/worker\/main\.js"\]$/m);
     expect(existsSync(join(root, 'worker', 'main.ts'))).toBe(true);
     expect(compose).toContain('command: ["node", "dist/client/cli.js", "codec-server"]');
     const cliSources = ['cli.ts', 'verify-command.ts'].map((f) => join(root, 'client', f)).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
