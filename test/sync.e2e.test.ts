@@ -5,16 +5,7 @@ import { deleteUsers, generateDirectory, type Directory } from './sim/directory'
 import { expectedToriiFile, type ToriiFile, type ToriiUser } from './sim/expected';
 import type { SimClient } from './sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
-
-function sorted(file: ToriiFile): ToriiFile {
-  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return {
-    users: [...file.users].sort((a, b) => byText(a.id, b.id)),
-    licenses: [...file.licenses]
-      .map((l) => ({ ...l, users: [...l.users].sort((a, b) => byText(a.email, b.email)) }))
-      .sort((a, b) => byText(a.name, b.name)),
-  };
-}
+import { sortedFile } from './support/torii-file-order';
 
 describe('pingOneSync end to end', () => {
   let h: Harness;
@@ -33,7 +24,7 @@ describe('pingOneSync end to end', () => {
     const first = await h.sync(h.input(id, client, directory));
     const expected1 = expectedToriiFile(directory);
     expect(h.torii.syncs).toHaveLength(1);
-    expect(sorted(h.torii.syncs[0].file as ToriiFile)).toEqual(sorted(expected1.file));
+    expect(sortedFile(h.torii.syncs[0].file as ToriiFile)).toEqual(sortedFile(expected1.file));
     expect(first).toMatchObject({
       usersActive: expected1.counts.active,
       usersDisabled: expected1.counts.disabled,
@@ -51,7 +42,7 @@ describe('pingOneSync end to end', () => {
     deleteUsers(directory, gone);
     const second = await h.sync(h.input(id, client, directory));
     const expected2 = expectedToriiFile(directory, { previouslySent: expected1.file.users });
-    expect(sorted(h.torii.syncs[1].file as ToriiFile)).toEqual(sorted(expected2.file));
+    expect(sortedFile(h.torii.syncs[1].file as ToriiFile)).toEqual(sortedFile(expected2.file));
     expect(second.usersDeleted).toBeGreaterThan(0);
     expect(second.usersDeleted).toBe(expected2.counts.deleted);
 
@@ -59,6 +50,6 @@ describe('pingOneSync end to end', () => {
     const thirdFile = h.torii.syncs[2].file as ToriiFile;
     expect(third.usersDeleted).toBe(0);
     expect(thirdFile.users.filter((u: ToriiUser) => u.status === 'deleted')).toEqual([]);
-    expect(sorted(thirdFile)).toEqual(sorted(expectedToriiFile(directory, { previouslySent: expected2.file.users }).file));
+    expect(sortedFile(thirdFile)).toEqual(sortedFile(expectedToriiFile(directory, { previouslySent: expected2.file.users }).file));
   });
 });
