@@ -2,6 +2,7 @@
 // from PINGONE_CLIENT_SECRET or standard input, never a flag: flags end up in shell history and
 // in `ps` output.
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import type { SyncInput } from '../workflows/contract';
 
 export interface SyncFlags {
@@ -34,4 +35,17 @@ export async function syncInputFrom(flags: SyncFlags, env: NodeJS.ProcessEnv = p
   const options = { ...(base.options ?? {}) };
   if (flags.dryRun) options.dryRun = true;
   return { ...base, connectionId: flags.connectionId ?? base.connectionId, pingOne, torii, options } as SyncInput;
+}
+
+/** The flags that build a sync input, shared by `sync` and `schedule create`. */
+export function syncInputOptions(command: Command, dryRunHelp: string): Command {
+  return command
+    .option('--input <file>', 'JSON file with the sync input (flags override it)')
+    .option('--connection-id <id>')
+    .option('--environment-id <uuid>')
+    .option('--client-id <uuid>')
+    .option('--token-url <url>', 'for credentials from an admin environment')
+    .option('--app-account-id <n>', 'Torii app account id')
+    .option('--dry-run', dryRunHelp)
+    .option('--client-secret-stdin', 'read the Client Secret from standard input');
 }

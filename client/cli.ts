@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
-import { syncInputFrom, type SyncFlags } from './cli-input';
+import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
 import { InvalidSyncInputError, startSync } from './start-sync';
 import { connectClient } from './temporal';
 import { summary } from './sync-summary';
@@ -19,17 +19,12 @@ import { ConfigError } from '../worker/config';
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
 const operators = defaultOperatorContext(() => connectClient());
 
-program
-  .command('sync')
-  .description('start a sync (or attach to the running one) for a connection; the Client Secret comes from PINGONE_CLIENT_SECRET or --client-secret-stdin')
-  .option('--input <file>', 'JSON file with the sync input (flags override it)')
-  .option('--connection-id <id>')
-  .option('--environment-id <uuid>')
-  .option('--client-id <uuid>')
-  .option('--token-url <url>', 'for credentials from an admin environment')
-  .option('--app-account-id <n>', 'Torii app account id')
-  .option('--dry-run', 'build and keep the file without uploading')
-  .option('--client-secret-stdin', 'read the Client Secret from standard input')
+syncInputOptions(
+  program
+    .command('sync')
+    .description('start a sync (or attach to the running one) for a connection; the Client Secret comes from PINGONE_CLIENT_SECRET or --client-secret-stdin'),
+  'build and keep the file without uploading',
+)
   .option('--no-wait', 'print the workflow id and return at once')
   .option('--json', 'print the result as JSON')
   .action(async (flags: SyncFlags & { wait: boolean; json?: boolean }) => {

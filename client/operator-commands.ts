@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { postgresStore, type Sql } from '../activities/store/sql';
 import { loadConfig } from '../worker/config';
 import type { SyncResult } from '../workflows/contract';
-import { syncInputFrom, type SyncFlags } from './cli-input';
+import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
 import { connectionDiff, diffAsJson, NothingToDiffError, printDiff } from './diff-command';
 import { exportHistoryTo } from './export-history-command';
 import {
@@ -91,16 +91,7 @@ export async function printSyncOutcome(ctx: OperatorContext, result: SyncResult,
   }
 }
 
-const scheduleInputOptions = (command: Command) =>
-  command
-    .option('--input <file>', 'JSON file with the sync input (flags override it)')
-    .option('--connection-id <id>')
-    .option('--environment-id <uuid>')
-    .option('--client-id <uuid>')
-    .option('--token-url <url>', 'for credentials from an admin environment')
-    .option('--app-account-id <n>', 'Torii app account id')
-    .option('--dry-run', 'scheduled runs build and keep the file without uploading')
-    .option('--client-secret-stdin', 'read the Client Secret from standard input');
+const scheduleInputOptions = (command: Command) => syncInputOptions(command, 'scheduled runs build and keep the file without uploading');
 
 export function registerOperatorCommands(program: Command, ctx: OperatorContext): void {
   program
