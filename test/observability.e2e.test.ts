@@ -25,6 +25,8 @@ describe('a sync as operators see it', () => {
   /** Used by the phases test only, so its token request is not answered from the worker's token cache. */
   let phasesClient: SimClient;
   const holds = new Set<Hold>();
+  /** Follow-up user pages answered 503 so far: their cursors were issued before the test expires them. */
+  let heldCursorRequests = 0;
   const busy = { status: 503, headers: { 'retry-after': '1' }, body: { code: 'SERVICE_UNAVAILABLE', message: 'held by the test' } };
 
   beforeAll(async () => {
@@ -33,7 +35,7 @@ describe('a sync as operators see it', () => {
     phasesClient = { clientId: randomUUID(), clientSecret: 'sim-secret-phases-K7dW3m', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
     h = await startHarness({ pingone: { environments: [directory], clients: [client, phasesClient], maxPageSize: 50 } });
     h.pingone.faults.add({ kind: 'token', times: Infinity, match: () => holds.has('token'), respond: busy });
-    h.pingone.faults.add({ kind: 'users', times: Infinity, match: (req) => holds.has('users-after-first-page') && req.query.includes('cursor='), respond: busy });
+    h.pingone.faults.add({ kind: 'users', times: Infinity, match: (req) => holds.has('users-after-first-page') && req.query.includes('cursor=') && ++heldCursorRequests > 0, respond: busy });
     h.pingone.faults.add({ kind: 'roleAssignments', times: Infinity, match: () => holds.has('role-assignments'), respond: busy });
     h.torii.faults.add({ kind: 'upload', times: Infinity, match: () => holds.has('torii-upload'), respond: busy });
   });
@@ -117,7 +119,10 @@ describe('a sync as operators see it', () => {
     expect(listing.listingsRunning).toBeGreaterThan(0);
     expect(listing.startedAt).toBe(starting.startedAt);
     expect(await phaseAttributeOf(handle)).toBe('listing');
-    // The held pages' cursors die: each user listing must start again, and the board says why.
+    // The held pages' cursors die: each user listing must start again, and the board says why. A
+    // listing with users may be a one-page population, so wait until a follow-up page is really held
+    // (its cursor issued before the expiry); otherwise every cursor could be issued after it.
+    await eventually('a follow-up user page held', async () => heldCursorRequests, (n) => n > 0);
     h.pingone.expireCursors();
 
     holds.add('role-assignments');
