@@ -9,13 +9,24 @@ export const EXCLUDED_APPLICATION_TYPES = ['WORKER', 'PING_ONE_ADMIN_CONSOLE', '
 
 const KEY = 'connection_id = $1 AND snapshot_id = $2';
 
+/**
+ * An application open to every user (no group rule, not admin-only), over `snapshot_applications a`.
+ * Its users are not stored row by row in snapshot_app_users: every user of the snapshot holds it.
+ * At 100,000 users such apps were 94% of that table's rows and most of the time spent deriving,
+ * finalizing and streaming the file; readers take every sent user for these licenses instead.
+ */
+export const OPEN_TO_EVERY_USER = 'a.group_rule IS NULL AND NOT a.admin_only';
+
 export interface AdminOnlyApplication {
   appId: string;
   name: string;
   candidates: number;
 }
 
-/** Fills effective memberships and group-derived app users; answers the admin-only apps' candidates. */
+/**
+ * Fills effective memberships and the users of apps behind groups or admin roles (apps open to every
+ * user need no rows); answers the admin-only apps' candidates.
+ */
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
@@ -44,7 +55,7 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
     // Group rules join on (app, group) pairs by equality, so the planner can hash them.
     await tx.query(
       `WITH apps AS (
-         SELECT app_id, group_rule, group_ids FROM snapshot_applications
+         SELECT app_id, group_rule, group_ids, admin_only FROM snapshot_applications
           WHERE ${KEY} AND enabled AND NOT (type = ANY($3::text[]))
        ),
        app_groups AS (
@@ -60,7 +71,7 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
        INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
        SELECT $1, $2, a.app_id, u.user_id
          FROM apps a JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2
-        WHERE a.group_rule IS NULL
+        WHERE a.group_rule IS NULL AND a.admin_only
        UNION ALL
        SELECT $1, $2, m.app_id, m.user_id FROM matches m
         WHERE m.group_rule = 'ANY_GROUP' OR (m.group_rule = 'ALL_GROUPS' AND m.matched = m.required)`,

@@ -1,6 +1,7 @@
 // Reads a finalized snapshot in bounded batches, in the order the Torii file lists them, so the
 // file streams from the store without the directory ever being in memory. Keyset paging, not
 // OFFSET, so each batch costs the same however deep into the snapshot it is.
+import { OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
@@ -34,12 +35,17 @@ export async function sentUsersAfter(sql: Sql, key: SnapshotKey, afterUserId: st
 export interface LicenseRow {
   app_id: string;
   license_name: string;
+  /** Open to every user: its users are all sent active users, not rows of snapshot_app_users. */
+  open_to_every_user: boolean;
 }
 
 export async function licenses(sql: Sql, key: SnapshotKey): Promise<LicenseRow[]> {
   const { rows } = await sql.query<LicenseRow>(
-    `SELECT app_id, license_name FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2
-      ORDER BY license_name`,
+    `SELECT l.app_id, l.license_name, (${OPEN_TO_EVERY_USER}) AS open_to_every_user
+       FROM snapshot_licenses l
+       JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
+      WHERE l.connection_id = $1 AND l.snapshot_id = $2
+      ORDER BY l.license_name`,
     [key.connectionId, key.snapshotId],
   );
   return rows;
@@ -55,17 +61,24 @@ export interface LicenseUserRow {
 export async function licenseUsersAfter(
   sql: Sql,
   key: SnapshotKey,
-  appId: string,
+  license: LicenseRow,
   afterUserId: string,
   limit: number,
 ): Promise<LicenseUserRow[]> {
-  const { rows } = await sql.query<LicenseUserRow>(
-    `SELECT au.user_id, s.email, s.external_status
-       FROM snapshot_app_users au
-       JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
-      WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id > $4
-      ORDER BY au.user_id LIMIT $5`,
-    [key.connectionId, key.snapshotId, appId, afterUserId, limit],
-  );
+  const { rows } = license.open_to_every_user
+    ? await sql.query<LicenseUserRow>(
+        `SELECT user_id, email, external_status FROM snapshot_sent_users
+          WHERE connection_id = $1 AND snapshot_id = $2 AND status = 'active' AND user_id > $3
+          ORDER BY user_id LIMIT $4`,
+        [key.connectionId, key.snapshotId, afterUserId, limit],
+      )
+    : await sql.query<LicenseUserRow>(
+        `SELECT au.user_id, s.email, s.external_status
+           FROM snapshot_app_users au
+           JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
+          WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id > $4
+          ORDER BY au.user_id LIMIT $5`,
+        [key.connectionId, key.snapshotId, license.app_id, afterUserId, limit],
+      );
   return rows;
 }

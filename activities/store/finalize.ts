@@ -1,7 +1,7 @@
 // Decides exactly what the Torii file will hold for a complete snapshot: the users sent (with the
 // reason any is skipped), the users sent as deleted, and one uniquely named license per app.
 import type { SkipReason } from '../../workflows/contract';
-import { EXCLUDED_APPLICATION_TYPES } from './access';
+import { EXCLUDED_APPLICATION_TYPES, OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
@@ -101,7 +101,12 @@ export async function finalizeSnapshot(
                  JOIN snapshot_licenses l ON l.connection_id = $1 AND l.snapshot_id = $2 AND l.app_id = au.app_id
                  JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id
                                            AND s.status = 'active'
-                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int AS assignments`,
+                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int
+              + (SELECT count(*) FROM snapshot_licenses l
+                   JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
+                  WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int
+                * (SELECT count(*) FROM snapshot_sent_users
+                    WHERE connection_id = $1 AND snapshot_id = $2 AND status = 'active')::int AS assignments`,
       params,
     );
     const sentActive = users[0].active + users[0].disabled + users[0].locked;

@@ -126,17 +126,27 @@ const MIGRATIONS: string[] = [
     UNIQUE (connection_id, snapshot_id, license_name)
   );
   `,
+  // Apps open to every user are no longer stored row by row (access.ts OPEN_TO_EVERY_USER): drop
+  // the rows earlier snapshots hold for them, or diffs would count those users twice.
+  `
+  DELETE FROM snapshot_app_users au USING snapshot_applications a
+   WHERE a.connection_id = au.connection_id AND a.snapshot_id = au.snapshot_id AND a.app_id = au.app_id
+     AND a.group_rule IS NULL AND NOT a.admin_only;
+  `,
 ];
 
-/** Creates or migrates the schema; safe to run from several workers at once. */
-export async function migrate(sql: Sql): Promise<void> {
+/**
+ * Creates or migrates the schema; safe to run from several workers at once. `throughVersion` stops
+ * early, so a test can hold data in an older schema and watch a migration move it.
+ */
+export async function migrate(sql: Sql, throughVersion = MIGRATIONS.length): Promise<void> {
   await sql.transaction(async (tx) => {
     // One migrator at a time across workers sharing a database.
     await tx.query('SELECT pg_advisory_xact_lock(727274)');
     await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((r) => Number(r.version)));
-    for (let version = 1; version <= MIGRATIONS.length; version++) {
+    for (let version = 1; version <= Math.min(throughVersion, MIGRATIONS.length); version++) {
       if (applied.has(version)) continue;
       await tx.exec(MIGRATIONS[version - 1]);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);

@@ -2,6 +2,7 @@
 // dry run against the last published) and the rows pairing them, narrowed in SQL to what differs.
 // The comparison is over what Torii was sent (snapshot_sent_users, snapshot_licenses and the
 // assignments the file lists), not over the raw PingOne listing.
+import { OPEN_TO_EVERY_USER } from './access';
 import type { AssignmentPairRow, LicensePairRow, UserPairRow } from './snapshot-diff';
 import type { Sql } from './sql';
 
@@ -53,7 +54,13 @@ const ASSIGNMENTS = `SELECT au.app_id, au.user_id, s.email
                        JOIN snapshot_licenses l ON l.connection_id = au.connection_id AND l.snapshot_id = au.snapshot_id AND l.app_id = au.app_id
                        JOIN snapshot_sent_users s ON s.connection_id = au.connection_id AND s.snapshot_id = au.snapshot_id
                                                   AND s.user_id = au.user_id AND s.status = 'active'
-                      WHERE au.connection_id = $1 AND au.snapshot_id = $S`;
+                      WHERE au.connection_id = $1 AND au.snapshot_id = $S
+                     UNION ALL
+                     SELECT l.app_id, s.user_id, s.email
+                       FROM snapshot_licenses l
+                       JOIN snapshot_applications a ON a.connection_id = l.connection_id AND a.snapshot_id = l.snapshot_id AND a.app_id = l.app_id
+                       JOIN snapshot_sent_users s ON s.connection_id = l.connection_id AND s.snapshot_id = l.snapshot_id AND s.status = 'active'
+                      WHERE l.connection_id = $1 AND l.snapshot_id = $S AND ${OPEN_TO_EVERY_USER}`;
 
 /** `before` null compares against nothing: everything in `after` is new. */
 export async function snapshotDiffRows(
@@ -63,7 +70,7 @@ export async function snapshotDiffRows(
   after: string,
 ): Promise<{ users: UserPairRow[]; licenses: LicensePairRow[]; assignments: AssignmentPairRow[] }> {
   const params = [connectionId, before, after];
-  const side = (query: string, param: '$2' | '$3') => query.replace('$S', `${param}::text`);
+  const side = (query: string, param: '$2' | '$3') => query.replaceAll('$S', `${param}::text`);
   const users = await sql.query<UserPairRow>(
     `SELECT coalesce(a.user_id, b.user_id) AS user_id, coalesce(a.email, b.email) AS email,
             b.external_status AS before, a.external_status AS after

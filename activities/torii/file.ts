@@ -43,7 +43,7 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
       await write(`${licenseCount++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
       let first = true;
       for (let after = ''; ; ) {
-        const rows = await licenseUsersAfter(sql, key, license.app_id, after, BATCH);
+        const rows = await licenseUsersAfter(sql, key, license, after, BATCH);
         if (rows.length === 0) break;
         await write(rows.map((row) => (first ? ((first = false), '') : ',') + JSON.stringify(toLicenseUser(row))).join(''));
         after = rows[rows.length - 1].user_id;

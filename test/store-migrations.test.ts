@@ -1,0 +1,56 @@
+// Migrations move data written under an older schema: a store filled by version 1 (which stored
+// every user of an app open to all users row by row) reads the same after migrating to today's.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { migrate } from '../activities/store/schema';
+import { postgresStore, type Sql } from '../activities/store/sql';
+
+describe('store migrations', () => {
+  let admin: Client;
+  let sql: Sql;
+  const database = `migrations_${randomUUID().replace(/-/g, '')}`;
+
+  beforeAll(async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL ?? '');
+    admin = new Client({ connectionString: url.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    url.pathname = `/${database}`;
+    sql = postgresStore(url.toString(), 2);
+  });
+  afterAll(async () => {
+    await sql?.close();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin?.end();
+  });
+
+  it('drops the stored users of apps open to every user, and keeps group-derived and admin-only rows', async () => {
+    await migrate(sql, 1);
+    const key = ['c1', 's1'];
+    await sql.query(
+      `INSERT INTO snapshot_applications (connection_id, snapshot_id, app_id, name, type, enabled, admin_only, group_rule, group_ids)
+       VALUES ($1, $2, 'open', 'Open', 'WEB_APP', true, false, NULL, '{}'),
+              ($1, $2, 'grouped', 'Grouped', 'WEB_APP', true, false, 'ANY_GROUP', '{g1}'),
+              ($1, $2, 'admins', 'Admins', 'WEB_APP', true, true, NULL, '{}')`,
+      key,
+    );
+    await sql.query(
+      `INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
+       VALUES ($1, $2, 'open', 'u1'), ($1, $2, 'open', 'u2'), ($1, $2, 'grouped', 'u1'), ($1, $2, 'admins', 'u2')`,
+      key,
+    );
+
+    await migrate(sql);
+    await migrate(sql); // a second worker starting later finds nothing to do
+
+    const { rows } = await sql.query<{ app_id: string; user_id: string }>(
+      'SELECT app_id, user_id FROM snapshot_app_users ORDER BY app_id, user_id',
+    );
+    expect(rows).toEqual([
+      { app_id: 'admins', user_id: 'u2' },
+      { app_id: 'grouped', user_id: 'u1' },
+    ]);
+    const versions = await sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2]);
+  });
+});
