@@ -28,7 +28,7 @@ export async function startStack(directory: Directory, latencyMs: number, budget
   const databaseUrl = process.env.DATABASE_URL ?? (cluster = await startPostgres()).url;
   const client: SimClient = { clientId: randomUUID(), clientSecret: `bench-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
   const toriiKey = `bench-torii-${randomUUID()}`;
-  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget } });
+  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true });
   const torii = await startToriiSimulator({ apiKey: toriiKey });
   const env = {
     DATABASE_URL: databaseUrl,

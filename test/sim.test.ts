@@ -73,9 +73,9 @@ describe('PingOne simulator', () => {
     body: new URLSearchParams(fields).toString(),
   });
   const basic = (id: string, secret: string) => ({ Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
-  async function basicToken(clientId = 'basic-client', secret = 'b+s3cret/='): Promise<string> {
+  async function basicToken(clientId = 'basic-client', secret = 'b+s3cret/=', url = tokenUrl()): Promise<string> {
     const init = form({ grant_type: 'client_credentials' });
-    const response = await fetch(tokenUrl(), { ...init, headers: { ...init.headers, ...basic(clientId, secret) } });
+    const response = await fetch(url, { ...init, headers: { ...init.headers, ...basic(clientId, secret) } });
     expect(response.status).toBe(200);
     return ((await response.json()) as Json).access_token as string;
   }
@@ -174,6 +174,35 @@ describe('PingOne simulator', () => {
     const bad = await getJson(usersUrl(`?filter=${encodeURIComponent('email co "x"')}`), token);
     expect(bad.status).toBe(400);
     expect(bad.body.details[0].code).toBe('INVALID_FILTER');
+  });
+
+  it('with a frozen directory answers filters as it does unfrozen, computing each filter once', async () => {
+    const frozenDir = generateDirectory({ seed: 7, users: 537, groups: 10 });
+    const frozen = await startPingOneSimulator({ environments: [frozenDir], clients, shortPages: true, frozenDirectory: true });
+    try {
+      const token = await basicToken();
+      const frozenToken = await basicToken('basic-client', 'b+s3cret/=', `${frozen.authUrl}/${frozenDir.environmentId}/as/token`);
+      const population = dir.populations[1].id;
+      const filters = [`population.id eq "${population}"`, `population.id eq "${population}" and username sw "a"`, 'username sw "B"'];
+      const ids = (listing: { items: Json[] }) => listing.items.map((user) => user.id);
+      let pages = 0;
+      for (const filter of filters) {
+        const query = `?limit=30&filter=${encodeURIComponent(filter)}`;
+        const fromFrozen = await listAll(`${frozen.apiUrl}/environments/${frozenDir.environmentId}/users${query}`, frozenToken, 'users');
+        expect(ids(fromFrozen)).toEqual(ids(await listAll(usersUrl(query), token, 'users')));
+        expect(fromFrozen.items.length).toBeGreaterThan(0);
+        pages += fromFrozen.pages;
+      }
+      expect(pages).toBeGreaterThan(filters.length); // cursors into the memoized lists were followed
+      // The contract: a frozen directory is not re-read, so an edit after the first listing is not seen.
+      const query = `?filter=${encodeURIComponent('username sw "B"')}`;
+      const before = await listAll(`${frozen.apiUrl}/environments/${frozenDir.environmentId}/users${query}`, frozenToken, 'users');
+      frozenDir.users.find((user) => user.id === before.items[0].id)!.username = 'zz-renamed';
+      const after = await listAll(`${frozen.apiUrl}/environments/${frozenDir.environmentId}/users${query}`, frozenToken, 'users');
+      expect(ids(after)).toEqual(ids(before));
+    } finally {
+      await frozen.close();
+    }
   });
 
   it('serves group parents, role assignments, and honours a population-scoped role', async () => {

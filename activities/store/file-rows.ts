@@ -17,16 +17,27 @@ export interface SentUserRow {
 }
 
 export async function sentUsersAfter(sql: Sql, key: SnapshotKey, afterUserId: string, limit: number): Promise<SentUserRow[]> {
+  // Roles are gathered for the whole batch in one grouped join: a subquery per user scanned the
+  // group names once per user (5.5 s of a 100,000-user file).
   const { rows } = await sql.query<SentUserRow>(
-    `SELECT s.user_id, s.email, s.first_name, s.last_name, s.status, s.external_status, u.last_sign_on,
-            coalesce((SELECT array_agg(DISTINCT g.name ORDER BY g.name)
-                        FROM snapshot_effective_members e
-                        JOIN snapshot_groups g ON g.connection_id = $1 AND g.snapshot_id = $2 AND g.group_id = e.group_id
-                       WHERE e.connection_id = $1 AND e.snapshot_id = $2 AND e.user_id = s.user_id), '{}') AS roles
-       FROM snapshot_sent_users s
-       LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = s.user_id
-      WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id > $3
-      ORDER BY s.user_id LIMIT $4`,
+    `WITH batch AS (
+       SELECT user_id, email, first_name, last_name, status, external_status FROM snapshot_sent_users
+        WHERE connection_id = $1 AND snapshot_id = $2 AND user_id > $3
+        ORDER BY user_id LIMIT $4
+     ),
+     roles AS (
+       SELECT e.user_id, array_agg(DISTINCT g.name ORDER BY g.name) AS names
+         FROM batch b
+         JOIN snapshot_effective_members e ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.user_id = b.user_id
+         JOIN snapshot_groups g ON g.connection_id = $1 AND g.snapshot_id = $2 AND g.group_id = e.group_id
+        GROUP BY e.user_id
+     )
+     SELECT b.user_id, b.email, b.first_name, b.last_name, b.status, b.external_status, u.last_sign_on,
+            coalesce(r.names, '{}') AS roles
+       FROM batch b
+       LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = b.user_id
+       LEFT JOIN roles r ON r.user_id = b.user_id
+      ORDER BY b.user_id`,
     [key.connectionId, key.snapshotId, afterUserId, limit],
   );
   return rows;

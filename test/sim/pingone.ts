@@ -30,6 +30,12 @@ export interface PingOneSimulatorOptions {
   rateLimit?: { requestsPerSecond: number };
   /** Status for an environment id the tenant does not have; default 403. */
   unknownEnvironmentStatus?: 400 | 401 | 403 | 404;
+  /**
+   * The directories never change while the simulator runs (the benchmark's do not), so a user
+   * filter's matches are computed once, not on every page. Tests that edit a directory mid-run
+   * leave it off.
+   */
+  frozenDirectory?: boolean;
 }
 
 export interface PingOneSettings extends ManagementSettings {
@@ -69,6 +75,7 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
     latencyMs: opts.latencyMs ?? 0,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
     rateLimit: opts.rateLimit,
+    frozenDirectory: opts.frozenDirectory ?? false,
   };
   const tokens = new TokenIssuer(opts.clients, () => settings.tokenTtlSeconds);
   const cursors = new CursorBook();
