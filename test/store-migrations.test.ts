@@ -51,6 +51,6 @@ describe('store migrations', () => {
       { app_id: 'grouped', user_id: 'u1' },
     ]);
     const versions = await sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2]);
+    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
   });
 });

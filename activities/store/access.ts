@@ -24,37 +24,35 @@ export interface AdminOnlyApplication {
 }
 
 /**
- * Fills effective memberships and the users of apps behind groups or admin roles (apps open to every
- * user need no rows); answers the admin-only apps' candidates.
+ * `ancestry(group_id, ancestor_id)`: each group with itself and every group above it, for a WITH
+ * RECURSIVE list keyed by $1 (connection) and $2 (snapshot). A member of a group is an effective member
+ * of each of its ancestors. It is a few rows per group, so queries join it with the direct members
+ * they need instead of reading a materialized table of effective memberships (437,000 rows at
+ * 100,000 users, 4.6 s to write). UNION (not UNION ALL) ends the recursion on a cycle of parent links.
+ */
+export const ANCESTRY = `ancestry(group_id, ancestor_id) AS (
+  SELECT group_id, group_id FROM snapshot_groups WHERE connection_id = $1 AND snapshot_id = $2
+  UNION
+  SELECT a.group_id, p.parent_id
+    FROM ancestry a JOIN snapshot_group_parents p
+      ON p.connection_id = $1 AND p.snapshot_id = $2 AND p.group_id = a.ancestor_id
+)`;
+
+/**
+ * Fills the users of apps behind groups or admin roles (apps open to every user need no rows);
+ * answers the admin-only apps' candidates.
  */
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
     // Fresh statistics let the planner hash-join instead of looping over a whole directory per group.
     await tx.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
-    await tx.query(`DELETE FROM snapshot_effective_members WHERE ${KEY}`, params);
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
-    // UNION (not UNION ALL) ends the recursion on a cycle of parent links.
+    // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
+    // distinct groups matched.
     await tx.query(
-      `WITH RECURSIVE ancestry(group_id, ancestor_id) AS (
-         SELECT group_id, group_id FROM snapshot_groups WHERE ${KEY}
-         UNION
-         SELECT a.group_id, p.parent_id
-           FROM ancestry a JOIN snapshot_group_parents p
-             ON p.connection_id = $1 AND p.snapshot_id = $2 AND p.group_id = a.ancestor_id
-       )
-       INSERT INTO snapshot_effective_members (connection_id, snapshot_id, group_id, user_id)
-       SELECT DISTINCT $1, $2, a.ancestor_id, m.user_id
-         FROM snapshot_group_members m
-         JOIN ancestry a ON a.group_id = m.group_id
-         JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = m.user_id
-        WHERE m.connection_id = $1 AND m.snapshot_id = $2`,
-      params,
-    );
-    await tx.exec('ANALYZE snapshot_effective_members');
-    // Group rules join on (app, group) pairs by equality, so the planner can hash them.
-    await tx.query(
-      `WITH apps AS (
+      `WITH RECURSIVE ${ANCESTRY},
+       apps AS (
          SELECT app_id, group_rule, group_ids, admin_only FROM snapshot_applications
           WHERE ${KEY} AND enabled AND NOT (type = ANY($3::text[]))
        ),
@@ -63,10 +61,12 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
            FROM apps a CROSS JOIN LATERAL unnest(a.group_ids) AS g(group_id)
        ),
        matches AS (
-         SELECT ag.app_id, ag.group_rule, ag.required, e.user_id, count(*) AS matched
+         SELECT ag.app_id, ag.group_rule, ag.required, m.user_id, count(DISTINCT ag.group_id) AS matched
            FROM app_groups ag
-           JOIN snapshot_effective_members e ON e.connection_id = $1 AND e.snapshot_id = $2 AND e.group_id = ag.group_id
-          GROUP BY ag.app_id, ag.group_rule, ag.required, e.user_id
+           JOIN ancestry a ON a.ancestor_id = ag.group_id
+           JOIN snapshot_group_members m ON m.connection_id = $1 AND m.snapshot_id = $2 AND m.group_id = a.group_id
+           JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = m.user_id
+          GROUP BY ag.app_id, ag.group_rule, ag.required, m.user_id
        )
        INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
        SELECT $1, $2, a.app_id, u.user_id

@@ -133,6 +133,12 @@ const MIGRATIONS: string[] = [
    WHERE a.connection_id = au.connection_id AND a.snapshot_id = au.snapshot_id AND a.app_id = au.app_id
      AND a.group_rule IS NULL AND NOT a.admin_only;
   `,
+  // Effective memberships are no longer materialized: queries join direct members with the group
+  // ancestry (access.ts ANCESTRY), and the roles of a batch of users look members up by user.
+  `
+  DROP TABLE snapshot_effective_members;
+  CREATE INDEX snapshot_group_members_by_user ON snapshot_group_members (connection_id, snapshot_id, user_id);
+  `,
 ];
 
 /**

@@ -11,7 +11,6 @@ export const SNAPSHOT_TABLES = [
   'snapshot_applications',
   'snapshot_populations',
   'snapshot_admin_users',
-  'snapshot_effective_members',
   'snapshot_app_users',
   'snapshot_sent_users',
   'snapshot_licenses',
