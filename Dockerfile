@@ -8,7 +8,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# MALLOC_ARENA_MAX: glibc's per-thread malloc arenas cost the worker's native threads ~20 MB of RSS.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     SYNC_FILES_DIR=/var/lib/pingone-torii-sync/files
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -19,4 +21,4 @@ RUN mkdir -p /var/lib/pingone-torii-sync/files && chown -R node:node /var/lib/pi
 USER node
 EXPOSE 9464 8888
 # A small heap makes V8 collect early: the worker holds pages and batches, never the directory.
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "dist/worker/main.js"]
+CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=4", "dist/worker/main.js"]
