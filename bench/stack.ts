@@ -29,7 +29,7 @@ export async function startStack(directory: Directory, latencyMs: number, budget
   const client: SimClient = { clientId: randomUUID(), clientSecret: `bench-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
   const toriiKey = `bench-torii-${randomUUID()}`;
   const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true });
-  const torii = await startToriiSimulator({ apiKey: toriiKey });
+  const torii = await startToriiSimulator({ apiKey: toriiKey, checkFilesUpToBytes: 256 * 1024 * 1024 });
   const env = {
     DATABASE_URL: databaseUrl,
     TORII_API_KEY: toriiKey,

@@ -86,10 +86,13 @@ export async function licenseUsersAfter(
           ORDER BY user_id LIMIT $4`,
         [key.connectionId, key.snapshotId, afterUserId, limit],
       )
-    : await sql.query<LicenseUserRow>(
+    : // `s.user_id > $4` repeats the bound so a merge join starts at the batch instead of at the
+      // first user: without it each batch rescanned the sent users (0.6 s a batch at 1,000,000).
+      await sql.query<LicenseUserRow>(
         `SELECT au.user_id, s.email, s.external_status
            FROM snapshot_app_users au
            JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
+                                      AND s.user_id > $4
           WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id > $4
           ORDER BY au.user_id LIMIT $5`,
         [key.connectionId, key.snapshotId, license.app_id, afterUserId, limit],
