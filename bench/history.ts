@@ -7,6 +7,8 @@ export interface RunHistoryFigures {
   maxEventsPerRun: number;
   totalEvents: number;
   largestPayloadBytes: number;
+  /** Which event holds it, e.g. "activityTaskCompleted (fetchPage)". */
+  largestPayloadEvent: string;
   /** Seconds from an activity type's first scheduling to its last completion, across runs. */
   spanByActivity: Record<string, number>;
   /** Per run, page fetches: how many, mean ms waiting for a worker, mean ms running. */
@@ -30,8 +32,17 @@ function largestPayload(node: unknown, seen = 0): number {
   return max;
 }
 
+/** The event's kind, and for an activity event the activity type. */
+function describeEvent(event: Record<string, unknown>, activityTypeOf: Map<string, string>): string {
+  const kind = Object.keys(event).find((key) => key.endsWith('EventAttributes') && event[key]) ?? 'event';
+  const attributes = event[kind] as { activityType?: { name?: string }; scheduledEventId?: unknown } | undefined;
+  const activity = attributes?.activityType?.name ?? activityTypeOf.get(String(attributes?.scheduledEventId));
+  const name = kind.replace(/EventAttributes$/, '');
+  return activity ? `${name} (${activity})` : name;
+}
+
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {}, pagesByRun: [] };
+  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, pagesByRun: [] };
   const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
@@ -39,13 +50,17 @@ export async function historyFigures(client: Client, workflowId: string): Promis
     figures.runs++;
     figures.totalEvents += events.length;
     figures.maxEventsPerRun = Math.max(figures.maxEventsPerRun, events.length);
-    figures.largestPayloadBytes = Math.max(figures.largestPayloadBytes, largestPayload(events));
     const typeOf = new Map<string, string>();
     const scheduledAt = new Map<string, number>();
     const startedAt = new Map<string, number>();
     const pages = { pages: 0, queued: 0, running: 0, first: Infinity, last: 0 };
     const tasks = { count: 0, queued: 0, running: 0, scheduledAt: 0, startedAt: 0 };
     for (const event of events) {
+      const payloadBytes = largestPayload(event);
+      if (payloadBytes > figures.largestPayloadBytes) {
+        figures.largestPayloadBytes = payloadBytes;
+        figures.largestPayloadEvent = describeEvent(event as unknown as Record<string, unknown>, typeOf);
+      }
       if (event.workflowTaskScheduledEventAttributes) tasks.scheduledAt = millis(event.eventTime);
       if (event.workflowTaskStartedEventAttributes) {
         tasks.startedAt = millis(event.eventTime);

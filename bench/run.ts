@@ -53,7 +53,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
-  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, spanByActivity: {}, pagesByRun: [] };
+  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, pagesByRun: [] };
   try {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
@@ -118,7 +118,7 @@ async function bench(opts: BenchOptions): Promise<void> {
     ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
     ['worker peak RSS', `${Math.max(worker.peakRssMb(), ...rssSamples).toFixed(0)} MB`],
     ['history events per run (max)', `${history.maxEventsPerRun} (${history.runs} runs, ${history.totalEvents} events in all)`],
-    ['largest payload in history', `${(history.largestPayloadBytes / 1024).toFixed(1)} KB`],
+    ['largest payload in history', `${(history.largestPayloadBytes / 1024).toFixed(1)} KB (${history.largestPayloadEvent})`],
     ['page fetches per workflow run', history.pagesByRun.map((r) => `${r.pages} pages in ${r.seconds.toFixed(1)} s (queued ${r.meanQueuedMs.toFixed(0)} ms, running ${r.meanRunningMs.toFixed(0)} ms on average, ${((r.pages * (r.meanQueuedMs + r.meanRunningMs)) / 1000 / r.seconds).toFixed(1)} in flight; ${r.workflowTasks} workflow tasks, queued ${r.meanTaskQueuedMs.toFixed(0)} ms, running ${r.meanTaskMs.toFixed(0)} ms)`).join('; ')],
     ['activity spans (first scheduled → last completed)', Object.entries(history.spanByActivity).map(([k, s]) => `${k} ${s.toFixed(1)} s`).join(', ')],
   ];
