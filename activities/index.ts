@@ -154,7 +154,9 @@ export function createActivities(deps: ActivityDeps) {
             retryable: false,
           });
         }
-        const written = await deps.sql.transaction((tx) => spec.write(tx, args, args.listing, records));
+        // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
+        // added two round trips to every page.
+        const written = await spec.write(deps.sql, args, args.listing, records);
         return { next, kept: written.kept, skipped: written.skipped, requests: api.stats.requests };
       });
     },

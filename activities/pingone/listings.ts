@@ -46,7 +46,7 @@ interface ListingSpec {
   resource: PingOneResource;
   path(ref: ListingRef): string;
   embedded: string;
-  /** Maps records and writes them; answers how many were kept and skipped. */
+  /** Maps records and writes them in one statement (so a page lands whole); answers how many were kept and skipped. */
   write(sql: Sql, key: SnapshotKey, ref: ListingRef, records: unknown[]): Promise<{ kept: number; skipped: number; groupIds?: string[] }>;
 }
 
