@@ -126,6 +126,9 @@ describe('connecting to PingOne', () => {
     expect(sinceLimit.filter((r) => r.after > 250 && r.after < 2000)).toEqual([]);
     const retriedUsers = sinceLimit.find((r) => r.kind === 'users');
     expect(retriedUsers?.after).toBeGreaterThanOrEqual(2000);
+    // Tokens here live 2 s, as long as the pause: a request that took its token before waiting
+    // out the pause would carry an expired one (401) and, under load, fail the sync.
+    expect(requests.filter((r) => r.status === 401).map((r) => r.kind)).toEqual([]);
   });
 
   it('renews a revoked token once and carries on', async () => {

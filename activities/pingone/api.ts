@@ -76,21 +76,25 @@ export class PingOneApi {
   }
 
   private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
-    const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);
     const host = new URL(url).host;
+    // The slot first, then the token: a wait for the budget (a 429's pause) can outlast a token,
+    // so the token is taken from the cache only when the request is about to leave.
     const release = await this.target.budget.acquire();
-    this.stats.requests++;
     let response;
     try {
-      response = await this.deps.http.get(url, {
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          'x-ping-external-transaction-id': randomUUID(),
-        },
-      });
-    } catch (err) {
-      throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
+      const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);
+      this.stats.requests++;
+      try {
+        response = await this.deps.http.get(url, {
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'x-ping-external-transaction-id': randomUUID(),
+          },
+        });
+      } catch (err) {
+        throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
+      }
     } finally {
       release();
     }
