@@ -6,7 +6,9 @@ import { generateDirectory, type Directory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
+import { runHistories } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';
+import { syncWorkflowId } from '../workflows/contract';
 
 describe('user listing chains', () => {
   let h: Harness;
@@ -55,5 +57,39 @@ describe('user listing chains', () => {
       return !query.has('cursor') && query.get('filter') === `population.id eq "${largest}"`;
     });
     expect(wholeFirstPages).toHaveLength(1);
+  });
+});
+
+describe('listing lanes at the highest concurrency', () => {
+  let h: Harness;
+
+  afterAll(() => h?.close());
+
+  // Every held listing's next link travels in the checkpoint across continue-as-new, so lanes are
+  // capped at 48 even when twice the concurrency (64) would give 128.
+  it('keeps at most 48 page fetches in flight while 144 chains are open', async () => {
+    const directory = generateDirectory({ seed: 23, users: 3000, groups: 6, applications: 6 });
+    const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-lanes-W3q8', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+    // Every population above 100 users is split into 36 prefix chains: 144 chains at once.
+    h = await startHarness({ pingone: { environments: [directory], clients: [client], maxPageSize: 20, latencyMs: 20 }, env: { PINGONE_CHAIN_SPLIT_USERS: '100' } });
+    const id = connectionId('lanes');
+    await h.sync(h.input(id, client, directory, { options: { dryRun: false, rateLimit: { concurrency: 64, requestsPerSecond: 1000 } } }));
+    expect(sortedFile(h.torii.syncs.at(-1)!.file as ToriiFile)).toEqual(sortedFile(expectedToriiFile(directory).file));
+
+    let inFlight = 0;
+    let most = 0;
+    const fetches = new Set<string>();
+    for (const run of await runHistories(h.env.client, syncWorkflowId(id))) {
+      for (const event of run.history.events ?? []) {
+        if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchPage') {
+          fetches.add(String(event.eventId));
+          most = Math.max(most, ++inFlight);
+        }
+        const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+        if (closed && fetches.delete(String(closed.scheduledEventId))) inFlight--;
+      }
+    }
+    expect(most).toBeLessThanOrEqual(48);
+    expect(most).toBeGreaterThanOrEqual(40); // the lanes were full: the cap, not the work, bounded them
   });
 });

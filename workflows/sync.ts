@@ -39,6 +39,14 @@ function rethrowAsSyncFailure(err: unknown): never {
   throw err;
 }
 
+/**
+ * Every listing a lane holds carries its next link in the checkpoint across continue-as-new (~750
+ * bytes with the cursor). At the highest concurrency (64) 128 lanes made a 59 KB checkpoint, near the
+ * 64 KB a payload may hold. 48 lanes keep it near 40 KB, and at ~300 ms a page still carry ~160
+ * pages/s, more than the default budgets.
+ */
+const MAX_LISTING_LANES = 48;
+
 export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
   const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
   const guard = new DeletionGuard(board);
@@ -106,7 +114,8 @@ async function carryOn(
     // scheduled, another lane's request holds the budget's slot, so the budget, not Temporal's
     // round trip, sets the pace. Requests beyond the concurrency wait in the worker's budget.
     // Patched: histories recorded with concurrency + 2 lanes replay as they ran.
-    const lanes = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
+    const wanted = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
+    const lanes = patched('listing-lanes-capped') ? Math.min(wanted, MAX_LISTING_LANES) : wanted;
     if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), patched('listing-lanes-wait-again')))) await pause();
     Object.assign(cp, { phase: 'access', listings: [] });
   }
