@@ -18,27 +18,30 @@ export interface SentUserRow {
 
 export async function sentUsersAfter(sql: Sql, key: SnapshotKey, afterUserId: string, limit: number): Promise<SentUserRow[]> {
   // Roles (the names of every group a user is in, directly or through nesting) are gathered for the
-  // whole batch in one grouped join: a subquery per user scanned the group names once per user.
+  // whole batch in one grouped join: a subquery per user scanned the group names once per user. A
+  // user sent as deleted is not in this listing (no `u` row), so has neither roles nor a sign-on.
   const { rows } = await sql.query<SentUserRow>(
     `WITH RECURSIVE ${ANCESTRY},
      batch AS (
-       SELECT user_id, email, first_name, last_name, status, external_status FROM snapshot_sent_users
-        WHERE connection_id = $1 AND snapshot_id = $2 AND user_id > $3
-        ORDER BY user_id LIMIT $4
+       SELECT s.user_id, s.email, s.first_name, s.last_name, s.status, s.external_status, u.last_sign_on,
+              u.user_id IS NOT NULL AS listed
+         FROM snapshot_sent_users s
+         LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = s.user_id
+        WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id > $3
+        ORDER BY s.user_id LIMIT $4
      ),
      roles AS (
        SELECT m.user_id, array_agg(DISTINCT g.name ORDER BY g.name) AS names
          FROM batch b
-         JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = b.user_id
          JOIN snapshot_group_members m ON m.connection_id = $1 AND m.snapshot_id = $2 AND m.user_id = b.user_id
          JOIN ancestry a ON a.group_id = m.group_id
          JOIN snapshot_groups g ON g.connection_id = $1 AND g.snapshot_id = $2 AND g.group_id = a.ancestor_id
+        WHERE b.listed
         GROUP BY m.user_id
      )
-     SELECT b.user_id, b.email, b.first_name, b.last_name, b.status, b.external_status, u.last_sign_on,
+     SELECT b.user_id, b.email, b.first_name, b.last_name, b.status, b.external_status, b.last_sign_on,
             coalesce(r.names, '{}') AS roles
        FROM batch b
-       LEFT JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = b.user_id
        LEFT JOIN roles r ON r.user_id = b.user_id
       ORDER BY b.user_id`,
     [key.connectionId, key.snapshotId, afterUserId, limit],

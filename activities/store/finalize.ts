@@ -101,15 +101,15 @@ export async function finalizeSnapshot(
                  JOIN snapshot_licenses l ON l.connection_id = $1 AND l.snapshot_id = $2 AND l.app_id = au.app_id
                  JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id
                                            AND s.status = 'active'
-                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int
-              + (SELECT count(*) FROM snapshot_licenses l
-                   JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
-                  WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int
-                * (SELECT count(*) FROM snapshot_sent_users
-                    WHERE connection_id = $1 AND snapshot_id = $2 AND status = 'active')::int AS assignments`,
+                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int AS listed_assignments,
+              (SELECT count(*) FROM snapshot_licenses l
+                 JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
+                WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int AS open_licenses`,
       params,
     );
     const sentActive = users[0].active + users[0].disabled + users[0].locked;
+    // Every user sent active holds each license open to every user.
+    const licenseAssignments = licenses[0].listed_assignments + licenses[0].open_licenses * sentActive;
     return {
       usersActive: users[0].active,
       usersDisabled: users[0].disabled,
@@ -121,7 +121,7 @@ export async function finalizeSnapshot(
         malformedRecord: 0,
       },
       applications: licenses[0].applications,
-      licenseAssignments: licenses[0].assignments,
+      licenseAssignments,
     };
   });
 }

@@ -111,9 +111,7 @@ function userIndex(dir: Directory) {
 }
 
 function visibleUsers(dir: Directory, client: SimClient): SimUser[] {
-  const { sorted } = userIndex(dir);
-  const scoped = client.populationIds;
-  return scoped ? sorted.filter((user) => scoped.includes(user.population.id)) : sorted;
+  return candidates(dir, client, {});
 }
 
 // Filtering a 60,000-user population for every page of a listing was most of a benchmark's simulator
