@@ -5,7 +5,9 @@ import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
-const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@]+\\.[^[:space:]@]+$';
+// A local part and a domain of two or more non-empty dot-separated labels: Torii types `email` as
+// `format: email` (RFC 5321), so `a@.b.c`, `a@b..c` and `a@b.c.` are not addresses.
+const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
 /** How many skipped applications' ids the result names per reason. */
 const IDS_NAMED = 5;
 
