@@ -418,7 +418,7 @@ describe('expected Torii file', () => {
     // The omitted Ops, the disabled Old, and the Worker and Portal (no license by type).
     expect(expected.warnings).toBe(3);
     expect(expected.omittedLicenses).toEqual(['Ops']);
-    expect(expected.skippedApplications).toEqual({ disabled: ['a4'], notLicensedType: ['a7', 'a8'], unknownType: [], adminLookupLimit: ['a6'] });
+    expect(expected.skippedApplications).toEqual({ malformedRecord: [], disabled: ['a4'], notLicensedType: ['a7', 'a8'], unknownType: [], adminLookupLimit: ['a6'] });
     expect(expected.counts).toEqual({ sent: 5, active: 3, disabled: 1, locked: 1, verificationRequired: 0, deleted: 1 });
   });
 

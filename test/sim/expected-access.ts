@@ -45,7 +45,7 @@ export function effectiveGroupIds(dir: Directory): Map<string, Set<string>> {
   return result;
 }
 
-export type NoLicenseReason = 'disabled' | 'notLicensedType' | 'unknownType';
+export type NoLicenseReason = 'malformedRecord' | 'disabled' | 'notLicensedType' | 'unknownType';
 
 /**
  * Why an application is no license, or undefined when it is one. [apps]: web, native and
@@ -58,6 +58,9 @@ export type NoLicenseReason = 'disabled' | 'notLicensedType' | 'unknownType';
  * app the customer manages. A type outside the enum is not decided, so it gets no license [readme].
  */
 export function noLicenseReason(application: SimApplication): NoLicenseReason | undefined {
+  // A group rule whose type is neither documented value cannot be read: who may use the app is unknown [readme].
+  const rule = application.accessControl?.group;
+  if (rule && !['ANY_GROUP', 'ALL_GROUPS'].includes(rule.type)) return 'malformedRecord';
   if (application.enabled !== true) return 'disabled';
   switch (application.type) {
     case 'WEB_APP':
@@ -106,12 +109,13 @@ export function isAdminUser(dir: Directory, userId: string): boolean {
   const adminNames = new Set(['Organization Admin', 'Environment Admin', 'Identity Data Admin', 'Client Application Developer']);
   const nameOf = new Map(BUILT_IN_ROLES.map((role) => [role.id, role.name]));
   const populationIds = new Set(dir.populations.map((population) => population.id));
-  const reachesHere = (assignment: SimRoleAssignment) =>
-    assignment.scope.type === 'ORGANIZATION' ||
-    (assignment.scope.type === 'ENVIRONMENT' && assignment.scope.id === dir.environmentId) ||
-    (assignment.scope.type === 'POPULATION' && populationIds.has(assignment.scope.id));
+  // role and scope are required fields of a RoleAssignment: one without them assigns nothing.
+  const reachesHere = ({ scope }: SimRoleAssignment) =>
+    scope?.type === 'ORGANIZATION' ||
+    (scope?.type === 'ENVIRONMENT' && scope.id === dir.environmentId) ||
+    (scope?.type === 'POPULATION' && populationIds.has(scope.id));
   return (dir.roleAssignments.get(userId) ?? []).some(
-    (assignment) => adminNames.has(nameOf.get(assignment.role.id) ?? '') && reachesHere(assignment),
+    (assignment) => adminNames.has(nameOf.get(assignment.role?.id) ?? '') && reachesHere(assignment),
   );
 }
 

@@ -25,7 +25,8 @@ export interface ExpectedSync {
   skippedUserIds: { noEmail: string[]; duplicateEmail: string[] };
   /**
    * README: one warning per admin-only app left out by the lookup limit, one per reason other
-   * applications got no license, one per licensed app whose group rule lists no group.
+   * applications got no license (a malformed record is one), one per licensed app whose group rule
+   * lists no group.
    */
   warnings: number;
   omittedLicenses: string[];
@@ -66,7 +67,7 @@ export function expectedToriiFile(dir: Directory, opts: ExpectedOptions = {}): E
 
   // The admin-role check costs a lookup per candidate: past the limit the app is left out [readme].
   const limit = opts.adminLookupLimit ?? 200;
-  const skippedApplications: ExpectedSync['skippedApplications'] = { disabled: [], notLicensedType: [], unknownType: [], adminLookupLimit: [] };
+  const skippedApplications: ExpectedSync['skippedApplications'] = { malformedRecord: [], disabled: [], notLicensedType: [], unknownType: [], adminLookupLimit: [] };
   const included: { application: Directory['applications'][number]; holders: SimUser[] }[] = [];
   for (const application of [...dir.applications].sort((a, b) => compareText(a.id, b.id))) {
     const reason = noLicenseReason(application);
@@ -118,7 +119,7 @@ export function expectedToriiFile(dir: Directory, opts: ExpectedOptions = {}): E
     file: { users: [...records, ...deleted], licenses },
     skipped: { noEmail: noEmail.length, duplicateEmail: duplicateEmail.length },
     skippedUserIds: { noEmail, duplicateEmail },
-    warnings: omittedLicenses.length + (['disabled', 'notLicensedType', 'unknownType'] as const).filter((r) => skippedApplications[r].length > 0).length + admittingNobody.length,
+    warnings: omittedLicenses.length + (['malformedRecord', 'disabled', 'notLicensedType', 'unknownType'] as const).filter((r) => skippedApplications[r].length > 0).length + admittingNobody.length,
     omittedLicenses,
     skippedApplications,
     counts: {
