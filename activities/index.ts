@@ -19,7 +19,7 @@ import { adminCandidates, deriveAccess } from './store/access';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
 import { previousSentUsers } from './store/deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
-import { adminCheckFacts, insertAdminUsers, replaceAdminRoles, type SnapshotKey } from './store/pages';
+import { adminCheckFacts, insertAdminUsers, insertRoles, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
 import type { Sql } from './store/sql';
 import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
@@ -223,15 +223,19 @@ export function createActivities(deps: ActivityDeps) {
 
     /**
      * Reads role assignments of the next batch of admin-only candidates; answers where to go on.
-     * The first batch also reads `GET /roles` (once per sync: PingOne has no request that lists an
-     * environment's admins, so each candidate costs one) and keeps the four admin roles' ids.
+     * The first batch also reads `GET /roles`, kept in the store so a retried batch does not read it
+     * again: one request per sync. (PingOne documents no request that lists an environment's admins,
+     * so each candidate costs one role-assignment read.)
      */
     async readAdminRoles(args: ConnectionArgs & SnapshotKey & { appIds: string[]; after: string; limit: number }): Promise<{ last: string | null; requests: number }> {
       return reportingProblems(async () => {
         const api = pingOne(args);
-        if (args.after === '') await replaceAdminRoles(deps.sql, args, adminRoleIds(await readRoles(api)));
-        const facts = await adminCheckFacts(deps.sql, args);
-        const adminIds = new Set(facts.roleIds);
+        let facts = await adminCheckFacts(deps.sql, args);
+        if (facts.roles.length === 0) {
+          await insertRoles(deps.sql, args, await readRoles(api));
+          facts = await adminCheckFacts(deps.sql, args);
+        }
+        const adminIds = new Set(adminRoleIds(facts.roles));
         const scope = { environmentId: args.pingOne.environmentId, populationIds: new Set(facts.populationIds) };
         const userIds = await adminCandidates(deps.sql, args, args.appIds, args.after, args.limit);
         const admins: string[] = [];

@@ -188,6 +188,23 @@ describe('access rules at their edges', () => {
     expect(byKind('roleAssignments')).toBe(10);
   });
 
+  it('retries as the official SDK does: a 501 and a 400 whose code is UNEXPECTED_ERROR', async () => {
+    const from = h.pingone.requests.length;
+    h.pingone.faults.add({ kind: 'roles', respond: { status: 400, body: { id: randomUUID(), code: 'UNEXPECTED_ERROR', message: 'An unexpected error occurred.' } } });
+    h.pingone.faults.add({ kind: 'roleAssignments', respond: { status: 501, body: { id: randomUUID(), code: 'NOT_IMPLEMENTED', message: 'Not implemented.' } } });
+    try {
+      await h.sync(h.input(connectionId('sdk-retries'), client, directory));
+    } finally {
+      h.pingone.faults.clear();
+    }
+    expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(expectedToriiFile(directory, { adminLookupLimit: 12 }).file));
+    const answered = h.pingone.requests.slice(from).filter((r) => r.kind === 'roles' || r.kind === 'roleAssignments').map((r) => `${r.kind} ${r.status}`);
+    expect(answered.filter((a) => a === 'roles 400')).toHaveLength(1);
+    expect(answered.filter((a) => a === 'roleAssignments 501')).toHaveLength(1);
+    // The roles list is read once however often a batch is retried.
+    expect(answered.filter((a) => a === 'roles 200')).toHaveLength(1);
+  });
+
   it('does not send a user re-created under a new id with the same email as deleted', async () => {
     const id = connectionId('recreated');
     await h.sync(h.input(id, client, directory));

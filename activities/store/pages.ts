@@ -89,27 +89,29 @@ export async function insertAdminUsers(sql: Sql, key: SnapshotKey, userIds: stri
   );
 }
 
-/** The ids of the admin roles this sync read from GET /roles; replaces what an earlier attempt wrote. */
-export async function replaceAdminRoles(sql: Sql, key: SnapshotKey, roleIds: string[]): Promise<void> {
-  await sql.transaction(async (tx) => {
-    await tx.query('DELETE FROM snapshot_admin_roles WHERE connection_id = $1 AND snapshot_id = $2', [key.connectionId, key.snapshotId]);
-    await tx.query(
-      `INSERT INTO snapshot_admin_roles (connection_id, snapshot_id, role_id)
-       SELECT $1, $2, r FROM unnest($3::text[]) AS r ON CONFLICT DO NOTHING`,
-      [key.connectionId, key.snapshotId, roleIds],
-    );
-  });
+/** PingOne's roles as this sync read them from GET /roles. */
+export async function insertRoles(sql: Sql, key: SnapshotKey, roles: { id: string; name: string }[]): Promise<void> {
+  if (roles.length === 0) return;
+  await sql.query(
+    `INSERT INTO snapshot_roles (connection_id, snapshot_id, role_id, name)
+     SELECT $1, $2, r.id, r.name FROM jsonb_to_recordset($3::jsonb) AS r(id text, name text)
+     ON CONFLICT (connection_id, snapshot_id, role_id) DO UPDATE SET name = EXCLUDED.name`,
+    [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(roles, (r) => r.id))],
+  );
 }
 
-/** The admin role ids read for this snapshot and this environment's populations: what an admin check needs. */
-export async function adminCheckFacts(sql: Sql, key: SnapshotKey): Promise<{ roleIds: string[]; populationIds: string[] }> {
+/** What an admin check needs: the roles read for this snapshot (none yet: not read) and this environment's populations. */
+export async function adminCheckFacts(sql: Sql, key: SnapshotKey): Promise<{ roles: { id: string; name: string }[]; populationIds: string[] }> {
   const params = [key.connectionId, key.snapshotId];
-  const roles = await sql.query<{ role_id: string }>('SELECT role_id FROM snapshot_admin_roles WHERE connection_id = $1 AND snapshot_id = $2', params);
+  const roles = await sql.query<{ id: string; name: string }>(
+    'SELECT role_id AS id, name FROM snapshot_roles WHERE connection_id = $1 AND snapshot_id = $2',
+    params,
+  );
   const populations = await sql.query<{ population_id: string }>(
     'SELECT population_id FROM snapshot_populations WHERE connection_id = $1 AND snapshot_id = $2',
     params,
   );
-  return { roleIds: roles.rows.map((r) => r.role_id), populationIds: populations.rows.map((r) => r.population_id) };
+  return { roles: roles.rows, populationIds: populations.rows.map((r) => r.population_id) };
 }
 
 // ON CONFLICT DO UPDATE refuses to touch one row twice in a statement: the same user twice on a
