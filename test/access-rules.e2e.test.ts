@@ -205,6 +205,27 @@ describe('access rules at their edges', () => {
     expect(answered.filter((a) => a === 'roles 200')).toHaveLength(1);
   });
 
+  it('counts and names a group member and a parent-group entry it cannot read', async () => {
+    const addRecord = (collection: string, record: unknown) => (body: unknown) => {
+      const page = body as { _embedded: Record<string, unknown[]> };
+      return { ...page, _embedded: { ...page._embedded, [collection]: [...page._embedded[collection], record] } };
+    };
+    h.pingone.faults.add({ kind: 'members', respond: { edit: addRecord('users', { username: 'member-without-id' }) } });
+    h.pingone.faults.add({ kind: 'groupParents', respond: { edit: addRecord('groupMemberships', { id: '', name: 'parent with an empty id' }) } });
+    let result;
+    try {
+      result = await h.sync(h.input(connectionId('entries'), client, directory));
+    } finally {
+      h.pingone.faults.clear();
+    }
+    expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(expectedToriiFile(directory, { adminLookupLimit: 12 }).file));
+    expect(result.recordsSkipped).toMatchObject({ groupMembers: { malformedRecord: 1 }, groupParents: { malformedRecord: 1 } });
+    expect(result.warnings.filter((w) => w.includes('group member entries') || w.includes('group parent entries'))).toEqual([
+      expect.stringContaining('1 group member entries'),
+      expect.stringContaining('1 group parent entries'),
+    ]);
+  });
+
   it('does not send a user re-created under a new id with the same email as deleted', async () => {
     const id = connectionId('recreated');
     await h.sync(h.input(id, client, directory));
