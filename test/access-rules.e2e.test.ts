@@ -67,6 +67,9 @@ function handMadeDirectory(): Directory {
       user('u08', { email: undefined, username: 'eight@example.org.' }),
       user('u09', { email: '', username: 'nine' }),
       ...admins.map((id) => user(id, { population: { id: id === 'u11' ? 'pop-partners' : 'pop-staff' } })),
+      // Only ASCII letters fold: these two are different addresses, both sent.
+      user('u22', { email: 'ÅSA@x.com' }),
+      user('u23', { email: 'åsa@x.com' }),
       user('u20', { email: 'rex@x.com' }),
       user('u21', { email: 'gone@x.com' }),
     ],
@@ -149,7 +152,7 @@ describe('access rules at their edges', () => {
     const status = (userId: string) => file.users.find((u) => u.id === userId)?.externalStatus;
     expect([status('u03'), status('u04'), status('u05')]).toEqual(['disabled', 'locked', 'verification-required']);
     expect(license('Dashboard')?.users).toContainEqual({ email: 'u05@example.com', licenseStatus: 'inactive' });
-    expect(file.users.map((u) => u.id)).toContain('u06');
+    expect(file.users.map((u) => u.id)).toEqual(expect.arrayContaining(['u06', 'u22', 'u23']));
     expect(expected.skippedUserIds).toEqual({ noEmail: ['u07', 'u08', 'u09'], duplicateEmail: ['u02'] });
 
     expect(result).toMatchObject({
@@ -180,7 +183,7 @@ describe('access rules at their edges', () => {
     warned('a15');
     warned('a13');
     warned('a14');
-    warned('"Ops" (a19)', '20 requests', 'PINGONE_ADMIN_LOOKUP_LIMIT');
+    warned('"Ops" (a19)', '22 requests', 'PINGONE_ADMIN_LOOKUP_LIMIT');
 
     // One GET /roles for the sync, one role-assignment read per admin-only candidate.
     const byKind = (kind: string) => h.pingone.requests.filter((r) => r.kind === kind).length;

@@ -129,9 +129,12 @@ export function expectedToriiFile(dir: Directory, opts: ExpectedOptions = {}): E
   };
 }
 
-/** Two addresses are one when they differ only in letter case [readme: "of two users with one address"]. */
+/**
+ * Two addresses are one when they differ only in the case of ASCII letters [readme]: `A@X.COM` is
+ * `a@x.com`, while `Å` and `å` stay apart (no document says how Torii folds non-ASCII case).
+ */
 function addressKey(address: string): string {
-  return address.toLowerCase();
+  return address.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }
 
 // README: a user goes by email, else an email-shaped username, else is skipped as noEmail; of users
