@@ -7,16 +7,19 @@ import type { Got } from 'got';
 import type { PingOneConnection, RateLimitOptions, ToriiTarget } from '../workflows/contract';
 import { endpointsFor, pingOneApiFor } from './connection';
 import { ProblemError, reportingProblems } from './problem';
+import { malformedAnswer } from './pingone/classify';
+import type { PingOneApi } from './pingone/api';
 import type { RateBudgets } from './pingone/rate-budget';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
-import { hasAnyRole } from './pingone/records';
+import { adminRoleIds, isAdminAssignment } from './pingone/admin-roles';
+import { toRole, toRoleAssignment } from './pingone/records';
 import type { TokenCache } from './pingone/token';
 import { adminCandidates, deriveAccess } from './store/access';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
 import { previousSentUsers } from './store/deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
-import { insertAdminUsers, type SnapshotKey } from './store/pages';
+import { adminCheckFacts, insertAdminUsers, insertRoles, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
 import type { Sql } from './store/sql';
 import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
@@ -66,6 +69,8 @@ export interface PageOutcome {
   next: string | null;
   kept: number;
   skipped: number;
+  /** The first few skipped records' ids; absent in histories recorded before it existed. */
+  skippedIds?: string[];
   requests: number;
 }
 
@@ -89,6 +94,24 @@ export interface AccessPlan {
 export interface PublishArgs extends SnapshotKey {
   torii: ToriiTarget;
   dryRun: boolean;
+}
+
+/** PingOne's built-in roles (`GET /v1/roles`, organization level), following next links if it pages. */
+async function readRoles(api: PingOneApi): Promise<{ id: string; name: string }[]> {
+  const roles: { id: string; name: string }[] = [];
+  let url: string | undefined = `${api.target.apiBaseUrl}/roles`;
+  while (url) {
+    const page = await api.get(url, 'roles', url !== `${api.target.apiBaseUrl}/roles`);
+    const records = embeddedRecords(page, 'roles');
+    if (!records) throw new ProblemError(malformedAnswer(new URL(url).host, 'roles', 'a page without a readable _embedded list'));
+    for (const raw of records) {
+      const role = toRole(raw);
+      if (role) roles.push(role);
+    }
+    const next = nextLink(page);
+    url = next === url ? undefined : next;
+  }
+  return roles;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -157,7 +180,7 @@ export function createActivities(deps: ActivityDeps) {
         // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
         // added two round trips to every page.
         const written = await spec.write(deps.sql, args, args.listing, records);
-        return { next, kept: written.kept, skipped: written.skipped, requests: api.stats.requests };
+        return { next, kept: written.kept, skipped: written.skipped, skippedIds: written.skippedIds, requests: api.stats.requests };
       });
     },
 
@@ -190,7 +213,7 @@ export function createActivities(deps: ActivityDeps) {
         else {
           plan.omittedAppIds.push(app.appId);
           plan.warnings.push(
-            `Application "${app.name}" is for admin users only; telling them apart would take ${app.candidates} requests ` +
+            `Application "${app.name}" (${app.appId}) is for admin users only; telling them apart would take ${app.candidates} requests ` +
               `(one per candidate user), so its license was left out. Raise PINGONE_ADMIN_LOOKUP_LIMIT above ${app.candidates} to include it.`,
           );
         }
@@ -198,15 +221,28 @@ export function createActivities(deps: ActivityDeps) {
       return plan;
     },
 
-    /** Reads role assignments of the next batch of admin-only candidates; answers where to go on. */
+    /**
+     * Reads role assignments of the next batch of admin-only candidates; answers where to go on.
+     * The first batch also reads `GET /roles`, kept in the store so a retried batch does not read it
+     * again: one request per sync. (PingOne documents no request that lists an environment's admins,
+     * so each candidate costs one role-assignment read.)
+     */
     async readAdminRoles(args: ConnectionArgs & SnapshotKey & { appIds: string[]; after: string; limit: number }): Promise<{ last: string | null; requests: number }> {
       return reportingProblems(async () => {
-        const userIds = await adminCandidates(deps.sql, args, args.appIds, args.after, args.limit);
         const api = pingOne(args);
+        let facts = await adminCheckFacts(deps.sql, args);
+        if (facts.roles.length === 0) {
+          await insertRoles(deps.sql, args, await readRoles(api));
+          facts = await adminCheckFacts(deps.sql, args);
+        }
+        const adminIds = new Set(adminRoleIds(facts.roles));
+        const scope = { environmentId: args.pingOne.environmentId, populationIds: new Set(facts.populationIds) };
+        const userIds = await adminCandidates(deps.sql, args, args.appIds, args.after, args.limit);
         const admins: string[] = [];
         for (const userId of userIds) {
           const page = await api.get(api.environmentUrl(`/users/${encodeURIComponent(userId)}/roleAssignments`), 'roleAssignments');
-          if (hasAnyRole(embeddedRecords(page, 'roleAssignments') ?? [])) admins.push(userId);
+          const assignments = (embeddedRecords(page, 'roleAssignments') ?? []).map(toRoleAssignment);
+          if (assignments.some((a) => a !== undefined && isAdminAssignment(a, adminIds, scope))) admins.push(userId);
         }
         await insertAdminUsers(deps.sql, args, admins);
         return { last: userIds.length === args.limit ? userIds[userIds.length - 1] : null, requests: api.stats.requests };

@@ -87,7 +87,7 @@ async function bench(opts: BenchOptions): Promise<void> {
         }
       }
       history = await historyFigures(client, handle.workflowId);
-      console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
+      console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
     }
   } finally {
     await worker.stop();

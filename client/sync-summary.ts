@@ -5,7 +5,7 @@ export function summary(r: SyncResult): string {
   const skipped = Object.entries(r.usersSkipped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(', ') || 'none';
   return [
     `connection ${r.connectionId}${r.dryRun ? ' (dry run)' : ''}`,
-    `  users: ${r.usersActive} active, ${r.usersDisabled} disabled, ${r.usersLocked} locked, ${r.usersDeleted} sent as deleted; skipped: ${skipped}`,
+    `  users: ${r.usersActive} active, ${r.usersDisabled} disabled, ${r.usersLocked} locked, ${r.usersVerificationRequired ?? 0} awaiting email verification, ${r.usersDeleted} sent as deleted; skipped: ${skipped}`,
     `  applications: ${r.applications} with ${r.licenseAssignments} license assignments`,
     `  PingOne: ${r.pagesFetched} pages, ${r.pingOneRequests} requests`,
     r.toriiFileId !== null ? `  Torii file id: ${r.toriiFileId}` : `  file kept at ${r.filePath}`,

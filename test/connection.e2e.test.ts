@@ -53,7 +53,7 @@ describe('connecting to PingOne', () => {
     const input = h.input(connectionId('admin'), adminClient, target);
     input.pingOne.tokenUrl = `${h.pingone.authUrl}/${admin.environmentId}/as/token`;
     const result = await h.sync(input);
-    expect(result.usersActive + result.usersDisabled + result.usersLocked).toBe(expectedToriiFile(target).counts.sent);
+    expect(result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired).toBe(expectedToriiFile(target).counts.sent);
     const requests = h.pingone.requests.slice(before);
     // Every token (a 2 s token may be renewed during the sync) comes from the admin environment.
     expect([...new Set(requests.filter((r) => r.kind === 'token').map((r) => r.path))]).toEqual([`/${admin.environmentId}/as/token`]);

@@ -21,7 +21,8 @@ describe('malformed PingOne answers', () => {
   afterAll(() => h?.close());
   afterEach(() => h.pingone.faults.clear());
 
-  const sent = (r: { usersActive: number; usersDisabled: number; usersLocked: number }) => r.usersActive + r.usersDisabled + r.usersLocked;
+  const sent = (r: { usersActive: number; usersDisabled: number; usersLocked: number; usersVerificationRequired: number }) =>
+    r.usersActive + r.usersDisabled + r.usersLocked + r.usersVerificationRequired;
 
   it.each<[string, 'users' | 'groups', FaultResponse]>([
     ['a 200 that is not JSON', 'users', { status: 200, body: 'not json' }],

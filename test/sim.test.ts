@@ -4,6 +4,7 @@
 import { Directory, addUsers, deleteUsers, generateDirectory } from './sim/directory';
 import { ToriiUser, expectedToriiFile } from './sim/expected';
 import { PingOneSimulator, SimClient, startPingOneSimulator } from './sim/pingone';
+import { BUILT_IN_ROLE_NAMES, roleId } from './sim/pingone-roles';
 import { ToriiSimulator, startToriiSimulator } from './sim/torii';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,7 +24,17 @@ describe('generated directory', () => {
     const emails = a.users.flatMap((user) => (user.email ? [user.email.toLowerCase()] : []));
     expect(new Set(emails).size).toBe(emails.length);
     const types = a.applications.map((app) => app.type);
-    for (const type of ['WORKER', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'PING_ONE_SELF_SERVICE']) expect(types).toContain(type);
+    // Every value of the OpenAPI's EnumApplicationType and EnumApplicationProtocol.
+    for (const type of ['WEB_APP', 'NATIVE_APP', 'SINGLE_PAGE_APP', 'WORKER', 'SERVICE', 'CUSTOM_APP', 'PING_ONE_SELF_SERVICE', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'TEMPLATE_APP', 'PORTAL_LINK_APP']) {
+      expect(types).toContain(type);
+    }
+    expect(new Set(a.applications.map((app) => app.protocol))).toEqual(new Set(['OPENID_CONNECT', 'SAML', 'WS_FED', 'EXTERNAL_LINK']));
+    expect(a.applications.some((app) => app.accessControl?.group?.groups.length === 0)).toBe(true);
+    expect(a.groups.some((group) => group.userFilter !== undefined)).toBe(true);
+    expect(a.groups.some((group) => group.sourceType === 'IDP')).toBe(true);
+    expect(a.users.some((user) => user.lifecycle.status === 'VERIFICATION_REQUIRED')).toBe(true);
+    const scopes = new Set([...a.roleAssignments.values()].flat().map((assignment) => assignment.scope.type));
+    expect(scopes).toEqual(new Set(['ORGANIZATION', 'ENVIRONMENT', 'POPULATION', 'APPLICATION']));
     expect(a.applications.filter((app) => app.name === 'Expenses')).toHaveLength(2);
     expect(a.applications.some((app) => app.accessControl?.group?.type === 'ALL_GROUPS')).toBe(true);
     expect(a.applications.some((app) => app.accessControl?.role?.type === 'ADMIN_USERS_ONLY')).toBe(true);
@@ -210,9 +221,14 @@ describe('PingOne simulator', () => {
     const child = dir.groups.find((group) => group.parentIds.length > 0) as Directory['groups'][number];
     const parents = await getJson(`${sim.apiUrl}/environments/${dir.environmentId}/groups/${child.id}/memberOfGroups`, token);
     expect(parents.body._embedded.groupMemberships.map((parent: Json) => parent.id).sort()).toEqual([...child.parentIds].sort());
-    const admin = [...dir.adminUserIds][0];
-    const roles = await getJson(`${sim.apiUrl}/environments/${dir.environmentId}/users/${admin}/roleAssignments`, token);
-    expect(roles.body._embedded.roleAssignments[0].scope).toEqual({ id: dir.environmentId, type: 'ENVIRONMENT' });
+    const [holder, assignments] = [...dir.roleAssignments.entries()][0];
+    const roles = await getJson(`${sim.apiUrl}/environments/${dir.environmentId}/users/${holder}/roleAssignments`, token);
+    expect(roles.body._embedded.roleAssignments).toEqual(assignments);
+    const builtIn = await getJson(`${sim.apiUrl}/roles`, token);
+    expect(builtIn.body._embedded.roles.map((role: Json) => role.name)).toEqual([...BUILT_IN_ROLE_NAMES]);
+    // readGroupNesting and readUserRoleAssignments take no query parameters in the spec.
+    const withLimit = await getJson(`${sim.apiUrl}/environments/${dir.environmentId}/groups/${child.id}/memberOfGroups?limit=200`, token);
+    expect(withLimit.status).toBe(400);
 
     const scoped = await basicToken('scoped-client', 'x');
     const visible = await listAll(usersUrl(), scoped, 'users');
@@ -326,6 +342,7 @@ describe('expected Torii file', () => {
   // Root <- Mid <- Leaf is three deep; "ops" is lower case to pin code-unit ordering of roles.
   const dir: Directory = {
     environmentId: 'env',
+    organizationId: 'org',
     populations: [{ id: 'pop', name: 'Employees', default: true }],
     groups: [
       { id: 'g-root', name: 'Root', parentIds: [] },
@@ -362,7 +379,13 @@ describe('expected Torii file', () => {
       app('app-b', 'Dup', { accessControl: { group: { type: 'ANY_GROUP', groups: [{ id: 'g-leaf' }] } } }),
       app('app-a', 'Dup'),
     ],
-    adminUserIds: new Set(['u6', 'u2']),
+    // u6 is an Environment Admin here, u2 an Identity Data Admin of population "pop"; u7 holds
+    // only Identity Data Read Only, which does not make an admin user.
+    roleAssignments: new Map([
+      ['u6', [assignment('Environment Admin', 'ENVIRONMENT', 'env')]],
+      ['u2', [assignment('Identity Data Admin', 'POPULATION', 'pop')]],
+      ['u7', [assignment('Identity Data Read Only', 'ENVIRONMENT', 'env')]],
+    ]),
   };
 
   it('derives users, roles through nesting, licenses and deletions', () => {
@@ -392,14 +415,16 @@ describe('expected Torii file', () => {
     ]);
     expect(expected.skipped).toEqual({ noEmail: 1, duplicateEmail: 1 });
     expect(expected.skippedUserIds).toEqual({ noEmail: ['u4'], duplicateEmail: ['u5'] });
-    expect(expected.warnings).toBe(1);
+    // The omitted Ops, the disabled Old, and the Worker and Portal (no license by type).
+    expect(expected.warnings).toBe(3);
     expect(expected.omittedLicenses).toEqual(['Ops']);
-    expect(expected.counts).toEqual({ sent: 5, active: 3, disabled: 1, locked: 1, deleted: 1 });
+    expect(expected.skippedApplications).toEqual({ malformedRecord: [], disabled: ['a4'], notLicensedType: ['a7', 'a8'], unknownType: [], adminLookupLimit: ['a6'] });
+    expect(expected.counts).toEqual({ sent: 5, active: 3, disabled: 1, locked: 1, verificationRequired: 0, deleted: 1 });
   });
 
   it('lists the admin-only app without a group rule when candidates fit the lookup limit', () => {
     const expected = expectedToriiFile(dir);
-    expect(expected.warnings).toBe(0);
+    expect(expected.warnings).toBe(2);
     expect(expected.file.licenses.find((license) => license.name === 'Ops')).toEqual({
       name: 'Ops', users: [{ email: 'b@x.com', licenseStatus: 'inactive' }, { email: 'e@x.com', licenseStatus: 'active' }],
     });
@@ -419,6 +444,10 @@ function user(id: string, fields: Partial<Directory['users'][number]>): Director
     updatedAt: '2024-01-01T00:00:00.000Z',
     ...fields,
   };
+}
+
+function assignment(role: Parameters<typeof roleId>[0], type: 'ORGANIZATION' | 'ENVIRONMENT' | 'POPULATION' | 'APPLICATION', scopeId: string) {
+  return { id: `ra-${role}-${scopeId}`, role: { id: roleId(role) }, scope: { id: scopeId, type }, environment: { id: 'env' }, readOnly: false };
 }
 
 function app(id: string, name: string, fields: Partial<Directory['applications'][number]> = {}): Directory['applications'][number] {

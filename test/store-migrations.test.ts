@@ -51,6 +51,28 @@ describe('store migrations', () => {
       { app_id: 'grouped', user_id: 'u1' },
     ]);
     const versions = await sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
+    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('4: users stored before it read as verified (ACCOUNT_OK); the roles table starts empty', async () => {
+    const other = `${database}_v4`;
+    await admin.query(`CREATE DATABASE ${other}`);
+    const url = new URL(process.env.TEST_DATABASE_URL ?? '');
+    url.pathname = `/${other}`;
+    const store = postgresStore(url.toString(), 1);
+    try {
+      await migrate(store, 3);
+      await store.query(
+        `INSERT INTO snapshot_users (connection_id, snapshot_id, user_id, username, email, enabled, locked)
+         VALUES ('c1', 's1', 'u1', 'ann', 'ann@x.com', true, false)`,
+      );
+      await migrate(store);
+      const { rows } = await store.query<{ verification_required: boolean }>('SELECT verification_required FROM snapshot_users');
+      expect(rows).toEqual([{ verification_required: false }]);
+      expect((await store.query('SELECT * FROM snapshot_roles')).rows).toEqual([]);
+    } finally {
+      await store.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${other}`);
+    }
   });
 });

@@ -68,7 +68,7 @@ describe('telemetry', () => {
     const toriiBefore = h.torii.requests.length;
     h.pingone.faults.add({ kind: 'users', respond: { status: 429, headers: { 'retry-after': '1' }, body: { code: 'REQUEST_LIMITED', message: 'Too many requests' } } });
     const result = await h.sync(h.input(connectionId('metrics'), client, directory));
-    const sent = result.usersActive + result.usersDisabled + result.usersLocked + result.usersDeleted;
+    const sent = result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired + result.usersDeleted;
     expect(sent).toBe(expectedToriiFile(directory).counts.sent);
 
     const moved = (after: Samples, name: string, labels?: Record<string, string>) => total(after, name, labels) - total(before, name, labels);

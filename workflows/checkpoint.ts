@@ -1,7 +1,7 @@
 // A sync's resumable state as plain data: carried across continue-as-new, readable in history. It
 // never holds page data, only where each listing stands.
-import type { ListingRef } from '../activities/pingone/listings';
-import type { SyncResult } from './contract';
+import type { ListingKind, ListingRef } from '../activities/pingone/listings';
+import type { SkippedRecords, SyncResult } from './contract';
 
 export interface ListingState {
   ref: ListingRef;
@@ -40,6 +40,8 @@ export interface SyncCheckpoint {
     applications: number;
     malformedUsers: number;
   };
+  /** Records a listing skipped (malformed), by listing kind, with the first few ids; absent in older checkpoints. */
+  skipped?: Partial<Record<ListingKind, SkippedRecords>>;
   warnings: string[];
   runs: number;
 }

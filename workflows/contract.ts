@@ -123,12 +123,36 @@ export function describeInputProblems(error: z.ZodError): string[] {
 
 export type SkipReason = 'noEmail' | 'duplicateEmail' | 'malformedRecord';
 
+/** Why a listed application got no license; every reason but malformedRecord is decided in the store. */
+export type StoreApplicationSkipReason = 'disabled' | 'notLicensedType' | 'unknownType' | 'adminLookupLimit';
+export type ApplicationSkipReason = StoreApplicationSkipReason | 'malformedRecord';
+
+/** Skipped records of one kind and reason: how many, and the first few ids (for warnings). */
+export interface SkippedRecords {
+  count: number;
+  ids: string[];
+}
+
+/** Records read from PingOne and left out of the file, other than users (those are `usersSkipped`). */
+export interface RecordsSkipped {
+  applications: Record<ApplicationSkipReason, number>;
+  groups: { malformedRecord: number };
+  populations: { malformedRecord: number };
+  /** Entries of a group's member listing without a usable user id. */
+  groupMembers: { malformedRecord: number };
+  /** Entries of a group's parent listing without a usable group id. */
+  groupParents: { malformedRecord: number };
+}
+
 export interface SyncCounts {
   usersActive: number;
   usersDisabled: number;
   usersLocked: number;
+  /** Sent with externalStatus `verification-required` (PingOne lifecycle.status VERIFICATION_REQUIRED). */
+  usersVerificationRequired: number;
   usersDeleted: number;
   usersSkipped: Record<SkipReason, number>;
+  recordsSkipped: RecordsSkipped;
   applications: number;
   licenseAssignments: number;
   pagesFetched: number;

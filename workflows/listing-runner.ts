@@ -116,6 +116,7 @@ async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, listing:
   cp.counts.pagesFetched++;
   cp.counts.pingOneRequests += outcome.requests;
   count(cp, listing, outcome.kept, outcome.skipped);
+  noteSkippedIds(cp, listing, outcome.skippedIds ?? []);
   board.update({ pagesFetched: cp.counts.pagesFetched, users: cp.counts.users, groups: cp.counts.groups, applications: cp.counts.applications });
 }
 
@@ -125,4 +126,17 @@ function count(cp: SyncCheckpoint, listing: ListingState, kept: number, skipped:
   const kind = listing.ref.kind;
   if (kind === 'users' || kind === 'groups' || kind === 'applications') cp.counts[kind] += kept;
   if (kind === 'users') cp.counts.malformedUsers += skipped;
+  if (skipped !== 0) {
+    cp.skipped ??= {};
+    const entry = (cp.skipped[kind] ??= { count: 0, ids: [] });
+    entry.count += skipped;
+  }
+}
+
+/** Names the first few skipped records of each kind (a repeated page names nobody twice). */
+const IDS_NAMED = 5;
+function noteSkippedIds(cp: SyncCheckpoint, listing: ListingState, ids: string[]): void {
+  const entry = cp.skipped?.[listing.ref.kind];
+  if (!entry) return;
+  for (const id of ids) if (entry.ids.length < IDS_NAMED && !entry.ids.includes(id)) entry.ids.push(id);
 }

@@ -82,7 +82,7 @@ export class SyncProgressBoard {
 
   finish(result: SyncResult): void {
     this.enterPhase('done');
-    const sent = result.usersActive + result.usersDisabled + result.usersLocked + result.usersDeleted;
+    const sent = result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired + result.usersDeleted;
     this.metrics.usersSynced.add(sent, { dry_run: String(result.dryRun) });
     this.recordOutcome('done');
   }

@@ -16,6 +16,7 @@ import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
+import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 
 export { progressQuery } from './progress';
 
@@ -137,17 +138,21 @@ async function carryOn(
   const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
 
+  const { applicationsSkipped: _apps, applicationsAdmittingNobody: _nobody, ...counts } = finalized;
   const result: SyncResult = {
     connectionId: input.connectionId,
     snapshotId: cp.snapshotId,
     dryRun,
-    ...finalized,
+    ...counts,
+    // Histories from before verification-required existed finalized without it.
+    usersVerificationRequired: finalized.usersVerificationRequired ?? 0,
     usersSkipped: { ...finalized.usersSkipped, malformedRecord: cp.counts.malformedUsers },
+    recordsSkipped: recordsSkipped(cp, finalized),
     pagesFetched: cp.counts.pagesFetched,
     pingOneRequests: cp.counts.pingOneRequests,
     toriiFileId: published.fileId,
     filePath: published.filePath,
-    warnings: [...cp.warnings, ...plan.warnings],
+    warnings: [...cp.warnings, ...plan.warnings, ...skippedRecordWarnings(cp, finalized)],
   };
   await store.closeSnapshot({ ...key, status: dryRun ? 'dry-run' : 'published', fileId: published.fileId, summary: result });
   board.finish(result);

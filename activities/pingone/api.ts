@@ -104,7 +104,7 @@ export class PingOneApi {
       throw new ProblemError(malformedAnswer(host, resource, 'a body that is not valid JSON (cut short?)'));
     }
     answer.body = json.ok ? json.value : response.body;
-    if (answer.status === 429 || answer.status === 503) {
+    if (answer.status === 429 || answer.status === 501 || answer.status === 503) {
       const problem = classifyApiAnswer(answer, ctx);
       this.target.budget.slowDown(problem.retryAfterMs ?? 1000);
     }

@@ -10,6 +10,7 @@ export type PingOneResource =
   | 'users'
   | 'members'
   | 'roleAssignments'
+  | 'roles'
   | 'groups'
   | 'groupParents'
   | 'applications'
@@ -35,7 +36,13 @@ export interface ClassifyContext {
   cursor: boolean;
 }
 
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+// As PingOne's official Go SDK retries (pingone-go-sdk-v2): 408, 429, 500, 501, 502, 503, 504, and
+// any answer whose error `code` is UNEXPECTED_ERROR, whatever its status.
+const RETRYABLE_STATUS = new Set([408, 429, 500, 501, 502, 503, 504]);
+
+function isRetryable(answer: PingOneAnswer): boolean {
+  return RETRYABLE_STATUS.has(answer.status) || errorBody(answer.body).code === 'UNEXPECTED_ERROR';
+}
 
 interface PingOneErrorBody {
   id?: string;
@@ -74,6 +81,7 @@ const GRANT_FOR: Record<PingOneResource, string> = {
   groupParents: 'Identity Data Read Only',
   populations: 'Identity Data Read Only',
   roleAssignments: 'Identity Data Read Only',
+  roles: 'Identity Data Read Only',
   applications: 'Application Owner',
 };
 
@@ -84,6 +92,7 @@ const READ_AS: Record<PingOneResource, string> = {
   users: 'users',
   members: 'users',
   roleAssignments: 'users’ role assignments',
+  roles: 'the roles list',
   groups: 'groups',
   groupParents: 'groups',
   applications: 'applications',
@@ -94,7 +103,7 @@ export function classifyTokenAnswer(answer: PingOneAnswer, ctx: ClassifyContext,
   const body = errorBody(answer.body);
   const correlationId = correlationIdOf(body);
   const base = { status: answer.status, correlationId };
-  if (RETRYABLE_STATUS.has(answer.status)) return transient(answer, ctx, base);
+  if (isRetryable(answer)) return transient(answer, ctx, base);
   if (body.error === 'invalid_client' && isUnsupportedAuthMethod(answer)) {
     return {
       ...base,
@@ -150,7 +159,7 @@ export function classifyApiAnswer(answer: PingOneAnswer, ctx: ClassifyContext): 
   const body = errorBody(answer.body);
   const detailCodes = (body.details ?? []).map((d) => d.code);
   const base = { status: answer.status, correlationId: correlationIdOf(body) };
-  if (RETRYABLE_STATUS.has(answer.status)) return transient(answer, ctx, base);
+  if (isRetryable(answer)) return transient(answer, ctx, base);
   if (ctx.cursor && (answer.status === 400 || answer.status === 404)) {
     return {
       ...base,

@@ -11,9 +11,11 @@ import {
   type SnapshotKey,
 } from '../store/pages';
 import type { PingOneResource } from './classify';
-import { toApplicationRow, toGroupRow, toMemberId, toParentId, toPopulationRow, toUserRow } from './records';
+import { recordIdOf, toApplicationRow, toGroupRow, toMemberId, toParentId, toPopulationRow, toUserRow } from './records';
 
 export const PAGE_LIMIT = 200;
+/** How many skipped records' ids a page names, for the result's warnings. */
+export const SKIPPED_IDS_NAMED = 5;
 
 export type ListingKind = 'users' | 'groups' | 'applications' | 'populations' | 'members' | 'groupParents';
 
@@ -47,16 +49,25 @@ interface ListingSpec {
   path(ref: ListingRef): string;
   embedded: string;
   /** Maps records and writes them in one statement (so a page lands whole); answers how many were kept and skipped. */
-  write(sql: Sql, key: SnapshotKey, ref: ListingRef, records: unknown[]): Promise<{ kept: number; skipped: number; groupIds?: string[] }>;
+  write(sql: Sql, key: SnapshotKey, ref: ListingRef, records: unknown[]): Promise<WrittenPage>;
 }
 
-function mapAll<T>(records: unknown[], map: (raw: unknown) => T | undefined): { rows: T[]; skipped: number } {
+export interface WrittenPage {
+  kept: number;
+  skipped: number;
+  /** The first few skipped records' ids ("(no id)" when a record has none). */
+  skippedIds: string[];
+}
+
+function mapAll<T>(records: unknown[], map: (raw: unknown) => T | undefined): { rows: T[]; skipped: number; skippedIds: string[] } {
   const rows: T[] = [];
+  const skippedIds: string[] = [];
   for (const raw of records) {
     const row = map(raw);
     if (row !== undefined) rows.push(row);
+    else if (skippedIds.length < SKIPPED_IDS_NAMED) skippedIds.push(recordIdOf(raw));
   }
-  return { rows, skipped: records.length - rows.length };
+  return { rows, skipped: records.length - rows.length, skippedIds };
 }
 
 function groupScoped(ref: ListingRef): string {
@@ -70,9 +81,9 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: (ref) => `/users?limit=${PAGE_LIMIT}${userFilter(ref)}`,
     embedded: 'users',
     async write(sql, key, _ref, records) {
-      const { rows, skipped } = mapAll(records, toUserRow);
+      const { rows, skipped, skippedIds } = mapAll(records, toUserRow);
       await upsertUsers(sql, key, rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
   groups: {
@@ -80,9 +91,9 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: () => `/groups?limit=${PAGE_LIMIT}`,
     embedded: 'groups',
     async write(sql, key, _ref, records) {
-      const { rows, skipped } = mapAll(records, toGroupRow);
+      const { rows, skipped, skippedIds } = mapAll(records, toGroupRow);
       await upsertGroups(sql, key, rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
   applications: {
@@ -90,9 +101,9 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: () => `/applications`,
     embedded: 'applications',
     async write(sql, key, _ref, records) {
-      const { rows, skipped } = mapAll(records, toApplicationRow);
+      const { rows, skipped, skippedIds } = mapAll(records, toApplicationRow);
       await upsertApplications(sql, key, rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
   populations: {
@@ -100,9 +111,9 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: () => `/populations`,
     embedded: 'populations',
     async write(sql, key, _ref, records) {
-      const { rows, skipped } = mapAll(records, toPopulationRow);
+      const { rows, skipped, skippedIds } = mapAll(records, toPopulationRow);
       await upsertPopulations(sql, key, rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
   members: {
@@ -110,19 +121,20 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: (ref) => `/users?limit=${PAGE_LIMIT}&filter=${encodeURIComponent(`memberOfGroups[id eq "${groupScoped(ref)}"]`)}`,
     embedded: 'users',
     async write(sql, key, ref, records) {
-      const { rows, skipped } = mapAll(records, toMemberId);
+      const { rows, skipped, skippedIds } = mapAll(records, toMemberId);
       await insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
   groupParents: {
     resource: 'groupParents',
-    path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups?limit=${PAGE_LIMIT}`,
+    // readGroupNesting takes no query parameters in the OpenAPI (no `limit`): its own page size.
+    path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups`,
     embedded: 'groupMemberships',
     async write(sql, key, ref, records) {
-      const { rows, skipped } = mapAll(records, toParentId);
+      const { rows, skipped, skippedIds } = mapAll(records, toParentId);
       await insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows);
-      return { kept: rows.length, skipped };
+      return { kept: rows.length, skipped, skippedIds };
     },
   },
 };

@@ -16,6 +16,8 @@ const UserRecord = z.looseObject({
     .catch(undefined),
   enabled: z.boolean().optional().catch(undefined),
   account: z.looseObject({ status: z.string().optional().catch(undefined) }).optional().catch(undefined),
+  // ACCOUNT_OK or VERIFICATION_REQUIRED (OpenAPI EnumUserLifecycleStatus).
+  lifecycle: z.looseObject({ status: z.string().optional().catch(undefined) }).optional().catch(undefined),
   population: z.looseObject({ id: z.string().optional().catch(undefined) }).optional().catch(undefined),
   lastSignOn: z.looseObject({ at: z.string().optional().catch(undefined) }).optional().catch(undefined),
 });
@@ -36,16 +38,24 @@ const ApplicationRecord = z.looseObject({
   accessControl: z
     .looseObject({
       role: z.looseObject({ type: z.string() }).optional().catch(undefined),
+      // The spec requires `type` and `groups` and sets no minimum count (Application_accessControl_group):
+      // an empty list is kept (it admits nobody, store/access.ts); an unknown type skips the record.
       group: z
         .looseObject({
           type: z.enum(['ANY_GROUP', 'ALL_GROUPS']),
-          groups: z.array(z.looseObject({ id })).min(1),
+          groups: z.array(z.looseObject({ id })),
         })
         .optional(),
     })
     .optional(),
 });
-const RoleAssignmentRecord = z.looseObject({ role: z.looseObject({ id }).optional() });
+/** `{id, role:{id}, scope:{id, type}}`; both `role.id` and `scope` are required (RoleAssignment_role, RoleAssignment_scope). */
+const RoleAssignmentRecord = z.looseObject({
+  role: z.looseObject({ id }),
+  scope: z.looseObject({ id, type: z.string().max(64) }),
+});
+/** A role of `GET /roles` (Role): its id and its name (EnumRoleName). */
+const RoleRecord = z.looseObject({ id, name: z.string().max(1024) });
 
 export interface UserRow {
   user_id: string;
@@ -55,6 +65,7 @@ export interface UserRow {
   last_name: string | null;
   enabled: boolean;
   locked: boolean;
+  verification_required: boolean;
   population_id: string | null;
   last_sign_on: string | null;
 }
@@ -83,6 +94,7 @@ export function toUserRow(raw: unknown): UserRow | undefined {
     // PingOne omits nothing here in practice; a record without `enabled` is taken as enabled.
     enabled: u.enabled !== false,
     locked: u.account?.status === 'LOCKED',
+    verification_required: u.lifecycle?.status === 'VERIFICATION_REQUIRED',
     population_id: u.population?.id ?? null,
     last_sign_on: u.lastSignOn?.at && !Number.isNaN(Date.parse(u.lastSignOn.at)) ? u.lastSignOn.at : null,
   };
@@ -125,6 +137,24 @@ export function toApplicationRow(raw: unknown): ApplicationRow | undefined {
   };
 }
 
-export function hasAnyRole(rawAssignments: unknown[]): boolean {
-  return rawAssignments.some((r) => RoleAssignmentRecord.safeParse(r).success);
+export interface RoleAssignment {
+  roleId: string;
+  scopeType: string;
+  scopeId: string;
+}
+
+export function toRoleAssignment(raw: unknown): RoleAssignment | undefined {
+  const parsed = RoleAssignmentRecord.safeParse(raw);
+  return parsed.success ? { roleId: parsed.data.role.id, scopeType: parsed.data.scope.type, scopeId: parsed.data.scope.id } : undefined;
+}
+
+export function toRole(raw: unknown): { id: string; name: string } | undefined {
+  const parsed = RoleRecord.safeParse(raw);
+  return parsed.success ? { id: parsed.data.id, name: parsed.data.name } : undefined;
+}
+
+/** A skipped record's id for a warning, when it has a readable one. */
+export function recordIdOf(raw: unknown): string {
+  const value = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : '(no id)';
 }

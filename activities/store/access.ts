@@ -4,8 +4,28 @@
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
-/** PingOne's own apps and machine clients are no licenses a customer manages. */
-export const EXCLUDED_APPLICATION_TYPES = ['WORKER', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'PING_ONE_SELF_SERVICE'];
+/**
+ * Whether an application of each type of PingOne's EnumApplicationType is a license, as README's
+ * "Who gets a license" table gives it with its reasons: apps people sign on to are; machine clients
+ * (WORKER, SERVICE: client credentials, no user) and PingOne's own platform apps are not. A type
+ * PingOne adds later is no license until decided here, and is reported as `unknownType`.
+ */
+export const APPLICATION_TYPE_LICENSED: Record<string, boolean> = {
+  WEB_APP: true,
+  NATIVE_APP: true,
+  SINGLE_PAGE_APP: true,
+  CUSTOM_APP: true,
+  TEMPLATE_APP: true,
+  PORTAL_LINK_APP: true,
+  WORKER: false,
+  SERVICE: false,
+  PING_ONE_ADMIN_CONSOLE: false,
+  PING_ONE_PORTAL: false,
+  PING_ONE_SELF_SERVICE: false,
+};
+
+export const LICENSED_APPLICATION_TYPES = Object.keys(APPLICATION_TYPE_LICENSED).filter((type) => APPLICATION_TYPE_LICENSED[type]);
+export const UNLICENSED_APPLICATION_TYPES = Object.keys(APPLICATION_TYPE_LICENSED).filter((type) => !APPLICATION_TYPE_LICENSED[type]);
 
 const KEY = 'connection_id = $1 AND snapshot_id = $2';
 
@@ -49,12 +69,13 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
     await tx.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
     // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
-    // distinct groups matched.
+    // distinct groups matched. A rule listing no groups admits nobody: ANY_GROUP ("a member of at
+    // least one group specified") has none to match, and ALL_GROUPS is not read as "every user".
     await tx.query(
       `WITH RECURSIVE ${ANCESTRY},
        apps AS (
          SELECT app_id, group_rule, group_ids, admin_only FROM snapshot_applications
-          WHERE ${KEY} AND enabled AND NOT (type = ANY($3::text[]))
+          WHERE ${KEY} AND enabled AND type = ANY($3::text[])
        ),
        app_groups AS (
          SELECT DISTINCT a.app_id, a.group_rule, g.group_id, cardinality(ARRAY(SELECT DISTINCT unnest(a.group_ids))) AS required
@@ -75,7 +96,7 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
        UNION ALL
        SELECT $1, $2, m.app_id, m.user_id FROM matches m
         WHERE m.group_rule = 'ANY_GROUP' OR (m.group_rule = 'ALL_GROUPS' AND m.matched = m.required)`,
-      [...params, EXCLUDED_APPLICATION_TYPES],
+      [...params, LICENSED_APPLICATION_TYPES],
     );
     // Finalizing deletes from and counts this table; with stale statistics those took 7 s each at 1M users.
     await tx.exec('ANALYZE snapshot_app_users');
@@ -83,9 +104,9 @@ export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnl
       `SELECT a.app_id, a.name, count(au.user_id)::int AS candidates
          FROM snapshot_applications a
          LEFT JOIN snapshot_app_users au ON au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = a.app_id
-        WHERE a.connection_id = $1 AND a.snapshot_id = $2 AND a.admin_only AND a.enabled AND NOT (a.type = ANY($3::text[]))
+        WHERE a.connection_id = $1 AND a.snapshot_id = $2 AND a.admin_only AND a.enabled AND a.type = ANY($3::text[])
         GROUP BY a.app_id, a.name ORDER BY a.app_id`,
-      [...params, EXCLUDED_APPLICATION_TYPES],
+      [...params, LICENSED_APPLICATION_TYPES],
     );
     return rows.map((r) => ({ appId: r.app_id, name: r.name, candidates: Number(r.candidates) }));
   });

@@ -1,20 +1,29 @@
 // Decides exactly what the Torii file will hold for a complete snapshot: the users sent (with the
 // reason any is skipped), the users sent as deleted, and one uniquely named license per app.
-import type { SkipReason } from '../../workflows/contract';
-import { EXCLUDED_APPLICATION_TYPES, OPEN_TO_EVERY_USER } from './access';
+import type { SkippedRecords, SkipReason, StoreApplicationSkipReason } from '../../workflows/contract';
+import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
-const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@]+\\.[^[:space:]@]+$';
+// A local part and a domain of two or more non-empty dot-separated labels: Torii types `email` as
+// `format: email` (RFC 5321), so `a@.b.c`, `a@b..c` and `a@b.c.` are not addresses.
+const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
+/** How many skipped applications' ids the result names per reason. */
+const IDS_NAMED = 5;
 
 export interface FinalizedSnapshot {
   usersActive: number;
   usersDisabled: number;
   usersLocked: number;
+  usersVerificationRequired: number;
   usersDeleted: number;
   usersSkipped: Record<SkipReason, number>;
   applications: number;
   licenseAssignments: number;
+  /** Applications listed but given no license, by reason, with the first few ids. */
+  applicationsSkipped: Record<StoreApplicationSkipReason, SkippedRecords>;
+  /** Licensed applications whose group rule lists no group: their license lists nobody. */
+  applicationsAdmittingNobody: string[];
 }
 
 /**
@@ -37,7 +46,8 @@ export async function finalizeSnapshot(
     await tx.query(
       `INSERT INTO snapshot_sent_users (connection_id, snapshot_id, user_id, email, first_name, last_name, status, external_status)
        SELECT DISTINCT ON (lower(address)) $1, $2, user_id, address, coalesce(first_name, ''), coalesce(last_name, ''), 'active',
-              CASE WHEN NOT enabled THEN 'disabled' WHEN locked THEN 'locked' ELSE 'enabled' END
+              CASE WHEN NOT enabled THEN 'disabled' WHEN locked THEN 'locked'
+                   WHEN verification_required THEN 'verification-required' ELSE 'enabled' END
          FROM (SELECT *, coalesce(nullif(email, ''), CASE WHEN username ~ $3 THEN username END) AS address
                  FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u
         WHERE address IS NOT NULL
@@ -68,7 +78,8 @@ export async function finalizeSnapshot(
                            WHERE r.connection_id = $1 AND r.snapshot_id = $2 AND r.user_id = au.user_id)`,
       params,
     );
-    // License names are unique: of apps sharing a name, the smallest id keeps it.
+    // License names are unique among the licenses in the file: of apps sharing a name, the smallest
+    // id keeps it. An app given no license (an admin-only app left out, a disabled one) claims no name.
     await tx.query(
       `INSERT INTO snapshot_licenses (connection_id, snapshot_id, app_id, license_name)
        SELECT $1, $2, app_id,
@@ -76,14 +87,15 @@ export async function finalizeSnapshot(
                    ELSE name || ' (' || app_id || ')' END
          FROM snapshot_applications
         WHERE connection_id = $1 AND snapshot_id = $2 AND enabled
-          AND NOT (type = ANY($3::text[])) AND NOT (app_id = ANY($4::text[]))`,
-      [...params, EXCLUDED_APPLICATION_TYPES, omittedAppIds],
+          AND type = ANY($3::text[]) AND NOT (app_id = ANY($4::text[]))`,
+      [...params, LICENSED_APPLICATION_TYPES, omittedAppIds],
     );
 
     const { rows: users } = await tx.query<Record<string, number>>(
       `SELECT count(*) FILTER (WHERE status = 'active' AND external_status = 'enabled')::int AS active,
               count(*) FILTER (WHERE status = 'active' AND external_status = 'disabled')::int AS disabled,
               count(*) FILTER (WHERE status = 'active' AND external_status = 'locked')::int AS locked,
+              count(*) FILTER (WHERE status = 'active' AND external_status = 'verification-required')::int AS verification_required,
               count(*) FILTER (WHERE status = 'deleted')::int AS deleted
          FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2`,
       params,
@@ -107,13 +119,39 @@ export async function finalizeSnapshot(
                 WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int AS open_licenses`,
       params,
     );
-    const sentActive = users[0].active + users[0].disabled + users[0].locked;
+    // Why each listed application got no license (README "Who gets a license"); one reason each, in this order.
+    const { rows: apps } = await tx.query<{ reason: StoreApplicationSkipReason | 'licensed'; app_id: string; admits_nobody: boolean }>(
+      `SELECT app_id,
+              CASE WHEN NOT enabled THEN 'disabled'
+                   WHEN type = ANY($3::text[]) THEN 'notLicensedType'
+                   WHEN NOT (type = ANY($4::text[])) THEN 'unknownType'
+                   WHEN app_id = ANY($5::text[]) THEN 'adminLookupLimit'
+                   ELSE 'licensed' END AS reason,
+              group_rule IS NOT NULL AND cardinality(group_ids) = 0 AS admits_nobody
+         FROM snapshot_applications WHERE connection_id = $1 AND snapshot_id = $2 ORDER BY app_id`,
+      [...params, UNLICENSED_APPLICATION_TYPES, LICENSED_APPLICATION_TYPES, omittedAppIds],
+    );
+    const applicationsSkipped: Record<StoreApplicationSkipReason, SkippedRecords> = {
+      disabled: { count: 0, ids: [] },
+      notLicensedType: { count: 0, ids: [] },
+      unknownType: { count: 0, ids: [] },
+      adminLookupLimit: { count: 0, ids: [] },
+    };
+    for (const app of apps) {
+      if (app.reason === 'licensed') continue;
+      const skipped = applicationsSkipped[app.reason];
+      skipped.count++;
+      if (skipped.ids.length < IDS_NAMED) skipped.ids.push(app.app_id);
+    }
+
+    const sentActive = users[0].active + users[0].disabled + users[0].locked + users[0].verification_required;
     // Every user sent active holds each license open to every user.
     const licenseAssignments = licenses[0].listed_assignments + licenses[0].open_licenses * sentActive;
     return {
       usersActive: users[0].active,
       usersDisabled: users[0].disabled,
       usersLocked: users[0].locked,
+      usersVerificationRequired: users[0].verification_required,
       usersDeleted: users[0].deleted,
       usersSkipped: {
         noEmail: skipped[0].no_email,
@@ -122,6 +160,8 @@ export async function finalizeSnapshot(
       },
       applications: licenses[0].applications,
       licenseAssignments,
+      applicationsSkipped,
+      applicationsAdmittingNobody: apps.filter((a) => a.reason === 'licensed' && a.admits_nobody).map((a) => a.app_id),
     };
   });
 }

@@ -12,14 +12,16 @@ export async function upsertUsers(sql: Sql, key: SnapshotKey, rows: UserRow[]): 
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO snapshot_users (connection_id, snapshot_id, user_id, username, email, first_name, last_name,
-                                 enabled, locked, population_id, last_sign_on)
-     SELECT $1, $2, r.user_id, r.username, r.email, r.first_name, r.last_name, r.enabled, r.locked, r.population_id, r.last_sign_on
+                                 enabled, locked, verification_required, population_id, last_sign_on)
+     SELECT $1, $2, r.user_id, r.username, r.email, r.first_name, r.last_name, r.enabled, r.locked, r.verification_required,
+            r.population_id, r.last_sign_on
        FROM jsonb_to_recordset($3::jsonb) AS r(user_id text, username text, email text, first_name text, last_name text,
-                                               enabled boolean, locked boolean, population_id text, last_sign_on text)
+                                               enabled boolean, locked boolean, verification_required boolean,
+                                               population_id text, last_sign_on text)
      ON CONFLICT (connection_id, snapshot_id, user_id) DO UPDATE SET
        username = EXCLUDED.username, email = EXCLUDED.email, first_name = EXCLUDED.first_name,
        last_name = EXCLUDED.last_name, enabled = EXCLUDED.enabled, locked = EXCLUDED.locked,
-       population_id = EXCLUDED.population_id, last_sign_on = EXCLUDED.last_sign_on`,
+       verification_required = EXCLUDED.verification_required, population_id = EXCLUDED.population_id, last_sign_on = EXCLUDED.last_sign_on`,
     [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(rows, (r) => r.user_id))],
   );
 }
@@ -85,6 +87,31 @@ export async function insertAdminUsers(sql: Sql, key: SnapshotKey, userIds: stri
      SELECT $1, $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING`,
     [key.connectionId, key.snapshotId, [...new Set(userIds)]],
   );
+}
+
+/** PingOne's roles as this sync read them from GET /roles. */
+export async function insertRoles(sql: Sql, key: SnapshotKey, roles: { id: string; name: string }[]): Promise<void> {
+  if (roles.length === 0) return;
+  await sql.query(
+    `INSERT INTO snapshot_roles (connection_id, snapshot_id, role_id, name)
+     SELECT $1, $2, r.id, r.name FROM jsonb_to_recordset($3::jsonb) AS r(id text, name text)
+     ON CONFLICT (connection_id, snapshot_id, role_id) DO UPDATE SET name = EXCLUDED.name`,
+    [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(roles, (r) => r.id))],
+  );
+}
+
+/** What an admin check needs: the roles read for this snapshot (none yet: not read) and this environment's populations. */
+export async function adminCheckFacts(sql: Sql, key: SnapshotKey): Promise<{ roles: { id: string; name: string }[]; populationIds: string[] }> {
+  const params = [key.connectionId, key.snapshotId];
+  const roles = await sql.query<{ id: string; name: string }>(
+    'SELECT role_id AS id, name FROM snapshot_roles WHERE connection_id = $1 AND snapshot_id = $2',
+    params,
+  );
+  const populations = await sql.query<{ population_id: string }>(
+    'SELECT population_id FROM snapshot_populations WHERE connection_id = $1 AND snapshot_id = $2',
+    params,
+  );
+  return { roles: roles.rows, populationIds: populations.rows.map((r) => r.population_id) };
 }
 
 // ON CONFLICT DO UPDATE refuses to touch one row twice in a statement: the same user twice on a

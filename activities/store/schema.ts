@@ -139,6 +139,19 @@ const MIGRATIONS: string[] = [
   DROP TABLE snapshot_effective_members;
   CREATE INDEX snapshot_group_members_by_user ON snapshot_group_members (connection_id, snapshot_id, user_id);
   `,
+  // A user's lifecycle.status VERIFICATION_REQUIRED shows in the file's externalStatus; PingOne's
+  // built-in roles (GET /roles, read once per sync, kept so a retried batch does not read them again)
+  // name the role ids of role assignments.
+  `
+  ALTER TABLE snapshot_users ADD COLUMN verification_required boolean NOT NULL DEFAULT false;
+  CREATE TABLE snapshot_roles (
+    connection_id text COLLATE "C" NOT NULL,
+    snapshot_id text COLLATE "C" NOT NULL,
+    role_id text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    PRIMARY KEY (connection_id, snapshot_id, role_id)
+  );
+  `,
 ];
 
 /**

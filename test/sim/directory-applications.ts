@@ -1,6 +1,7 @@
-// The generated applications. A fixed set covers every access rule and every app PingOne creates
-// for itself (which a sync must leave out); extra apps, if asked for, are random.
-import type { SimApplication } from './directory';
+// The generated applications. A fixed set covers every access rule, every type of the spec's
+// EnumApplicationType and every protocol of EnumApplicationProtocol (OPENID_CONNECT, SAML, WS_FED,
+// EXTERNAL_LINK); extra apps, if asked for, are random.
+import type { SimApplication, SimApplicationProtocol, SimApplicationType } from './directory';
 import type { GroupLayout } from './directory-groups';
 import { Random, pickOne, pickSome, randomInt, randomUuid } from './random';
 
@@ -13,7 +14,7 @@ export interface ApplicationShape {
 }
 
 export function makeApplications(random: Random, layout: GroupLayout, shape: ApplicationShape): SimApplication[] {
-  const app = (name: string, type: string, protocol: string, rest: Partial<SimApplication> = {}): SimApplication =>
+  const app = (name: string, type: SimApplicationType, protocol: SimApplicationProtocol, rest: Partial<SimApplication> = {}): SimApplication =>
     ({ id: randomUuid(random), name, type, protocol, enabled: true, ...rest });
   const groupRef = (...groups: { id: string }[]) => groups.map((group) => ({ id: group.id }));
 
@@ -37,6 +38,15 @@ export function makeApplications(random: Random, layout: GroupLayout, shape: App
     app('Expenses', 'NATIVE_APP', 'OPENID_CONNECT', {
       accessControl: { group: { type: 'ANY_GROUP', groups: groupRef(layout.otherRoot) } },
     }),
+    // A client-credentials app with no group rule: nobody signs on to it.
+    app('Billing Daemon', 'SERVICE', 'OPENID_CONNECT'),
+    app('Intranet', 'CUSTOM_APP', 'WS_FED', {
+      accessControl: { group: { type: 'ANY_GROUP', groups: groupRef(layout.chainRoot) } },
+    }),
+    app('Salesforce', 'TEMPLATE_APP', 'SAML'),
+    app('Benefits', 'PORTAL_LINK_APP', 'EXTERNAL_LINK', { homePageUrl: 'https://benefits.example.com/' }),
+    // The spec sets no minimum on accessControl.group.groups.
+    app('Retired Pilot', 'WEB_APP', 'SAML', { accessControl: { group: { type: 'ANY_GROUP', groups: [] } } }),
   ];
   if (shape.adminOnlyUnrestrictedApp) {
     fixed.push(app('Ops Console', 'WEB_APP', 'OPENID_CONNECT', { accessControl: { role: { type: 'ADMIN_USERS_ONLY' } } }));
@@ -47,14 +57,11 @@ export function makeApplications(random: Random, layout: GroupLayout, shape: App
 }
 
 function randomApplication(random: Random, layout: GroupLayout, index: number, unrestrictedShare: number): SimApplication {
-  const type = pickOne(random, ['WEB_APP', 'SINGLE_PAGE_APP', 'NATIVE_APP', 'CUSTOM_APP', 'SERVICE']);
-  const application: SimApplication = {
-    id: randomUuid(random),
-    name: `App ${index + 1}`,
-    type,
-    protocol: type === 'CUSTOM_APP' ? 'SAML' : 'OPENID_CONNECT',
-    enabled: true,
-  };
+  const type = pickOne<SimApplicationType>(random, ['WEB_APP', 'SINGLE_PAGE_APP', 'NATIVE_APP', 'CUSTOM_APP', 'SERVICE', 'TEMPLATE_APP', 'PORTAL_LINK_APP']);
+  const protocol: SimApplicationProtocol =
+    type === 'PORTAL_LINK_APP' ? 'EXTERNAL_LINK' : type === 'CUSTOM_APP' ? pickOne<SimApplicationProtocol>(random, ['SAML', 'WS_FED']) : type === 'TEMPLATE_APP' ? 'SAML' : 'OPENID_CONNECT';
+  const application: SimApplication = { id: randomUuid(random), name: `App ${index + 1}`, type, protocol, enabled: true };
+  if (type === 'PORTAL_LINK_APP') application.homePageUrl = `https://app-${index + 1}.example.com/`;
   // The restricted share splits 3:2:1 into ANY_GROUP, ALL_GROUPS and disabled apps.
   const restricted = 1 - unrestrictedShare;
   const roll = random();

@@ -8,6 +8,7 @@ export interface UserShape {
   populationShares: number[];
   disabledShare: number;
   lockedShare: number;
+  verificationRequiredShare: number;
   noEmailShare: number;
   nonAsciiShare: number;
   mixedCaseEmailShare: number;
@@ -31,6 +32,7 @@ export function makeUser(random: Random, number: number, populations: SimPopulat
   const createdMs = DIRECTORY_EPOCH_MS + randomInt(random, 0, 365 * DAY_MS);
   const updatedMs = createdMs + randomInt(random, 0, 100 * DAY_MS);
   const signedOn = random() < 0.75;
+  const verificationRequired = random() < shape.verificationRequiredShare;
 
   const user: SimUser = {
     id: randomUuid(random),
@@ -38,7 +40,7 @@ export function makeUser(random: Random, number: number, populations: SimPopulat
     name: personName(random, given, family),
     enabled,
     account: locked ? { status: 'LOCKED', canAuthenticate: false } : { status: 'OK', canAuthenticate: enabled },
-    lifecycle: { status: 'ACCOUNT_OK' },
+    lifecycle: { status: verificationRequired ? 'VERIFICATION_REQUIRED' : 'ACCOUNT_OK' },
     population: { id: populations[pickWeighted(random, populationWeights(shape.populationShares, populations.length))].id },
     createdAt: new Date(createdMs).toISOString(),
     updatedAt: new Date(updatedMs).toISOString(),

@@ -5,6 +5,7 @@
 import { makeApplications } from './directory-applications';
 import { GroupLayout, joinOpenGroups, makeGroups, memberSet } from './directory-groups';
 import { UserShape, makeUser } from './directory-users';
+import { CUSTOM_ROLE_ID, roleId, type RoleScopeType } from './pingone-roles';
 import { Random, hashSeed, pickOne, pickSome, randomUuid, seededRandom } from './random';
 
 export interface SimUser {
@@ -14,36 +15,66 @@ export interface SimUser {
   name: { given?: string; family?: string; formatted?: string };
   enabled: boolean;
   account: { status: 'OK' | 'LOCKED'; canAuthenticate: boolean };
-  lifecycle: { status: 'ACCOUNT_OK' };
+  /** EnumUserLifecycleStatus. */
+  lifecycle: { status: 'ACCOUNT_OK' | 'VERIFICATION_REQUIRED' };
   population: { id: string };
   lastSignOn?: { at: string; remoteIp: string };
   createdAt: string;
   updatedAt: string;
 }
 export interface SimPopulation { id: string; name: string; default: boolean }
-/** parentIds: the groups this group is a member of (nesting). */
-export interface SimGroup { id: string; name: string; population?: { id: string }; parentIds: string[] }
+/**
+ * parentIds: the groups this group is a member of (nesting). A dynamic group carries its SCIM
+ * `userFilter`, an external one its `sourceType` (EnumGroupSourceType); members are listed alike.
+ */
+export interface SimGroup {
+  id: string;
+  name: string;
+  population?: { id: string };
+  parentIds: string[];
+  userFilter?: string;
+  sourceType?: 'GATEWAY' | 'IDP';
+}
+/** EnumApplicationType. */
+export type SimApplicationType =
+  | 'WEB_APP' | 'NATIVE_APP' | 'SINGLE_PAGE_APP' | 'WORKER' | 'SERVICE' | 'CUSTOM_APP'
+  | 'PING_ONE_SELF_SERVICE' | 'PING_ONE_ADMIN_CONSOLE' | 'PING_ONE_PORTAL' | 'TEMPLATE_APP' | 'PORTAL_LINK_APP';
+/** EnumApplicationProtocol. */
+export type SimApplicationProtocol = 'OPENID_CONNECT' | 'SAML' | 'WS_FED' | 'EXTERNAL_LINK';
 export interface SimApplication {
   id: string;
   name: string;
-  type: string;
-  protocol: string;
+  /** A string outside the enum stands for a type PingOne adds later. */
+  type: SimApplicationType | (string & {});
+  protocol: SimApplicationProtocol;
   enabled: boolean;
   accessControl?: {
     role?: { type: 'ADMIN_USERS_ONLY' };
     group?: { type: 'ANY_GROUP' | 'ALL_GROUPS'; groups: { id: string }[] };
   };
+  /** PORTAL_LINK_APP (ApplicationExternalLink). */
+  homePageUrl?: string;
+}
+/** A user's role assignment as GET .../users/{id}/roleAssignments answers it (RoleAssignment). */
+export interface SimRoleAssignment {
+  id: string;
+  role: { id: string };
+  scope: { id: string; type: RoleScopeType };
+  environment: { id: string };
+  readOnly: boolean;
 }
 export interface Directory {
   environmentId: string;
+  /** The organization holding the environment: the id of ORGANIZATION-scoped role assignments. */
+  organizationId: string;
   populations: SimPopulation[];
   users: SimUser[];
   groups: SimGroup[];
   /** groupId -> DIRECT member user ids. */
   members: Map<string, Set<string>>;
   applications: SimApplication[];
-  /** Users holding an admin role assignment. */
-  adminUserIds: Set<string>;
+  /** userId -> the user's role assignments (built-in and custom roles, every scope type). */
+  roleAssignments: Map<string, SimRoleAssignment[]>;
 }
 
 export interface DirectoryOptions {
@@ -54,10 +85,12 @@ export interface DirectoryOptions {
   populationShares?: number[];
   groups?: number;
   nestingDepth?: number;
-  /** Total applications; never fewer than the fixed set (11, 12 with adminOnlyUnrestrictedApp). */
+  /** Total applications; never fewer than the fixed set (16, 17 with adminOnlyUnrestrictedApp). */
   applications?: number;
   disabledShare?: number;
   lockedShare?: number;
+  /** Users whose lifecycle.status is VERIFICATION_REQUIRED; default 0.02. */
+  verificationRequiredShare?: number;
   /** Of these, a third have an email-shaped username, a third a plain one, a third `x@corp`. */
   noEmailShare?: number;
   nonAsciiShare?: number;
@@ -86,6 +119,7 @@ export function generateDirectory(opts: DirectoryOptions): Directory {
     populationShares: shares,
     disabledShare: opts.disabledShare ?? 0.05,
     lockedShare: opts.lockedShare ?? 0.03,
+    verificationRequiredShare: opts.verificationRequiredShare ?? 0.02,
     noEmailShare: opts.noEmailShare ?? 0.05,
     nonAsciiShare: opts.nonAsciiShare ?? 0.1,
     mixedCaseEmailShare: opts.mixedCaseEmailShare ?? 0.05,
@@ -94,28 +128,90 @@ export function generateDirectory(opts: DirectoryOptions): Directory {
   const layout = makeGroups(random, opts.groups ?? 12, opts.nestingDepth ?? 3, populations);
   const members = new Map<string, Set<string>>(layout.groups.map((group) => [group.id, new Set<string>()]));
   joinOpenGroups(random, users, layout.openGroups, opts.membershipsPerUser ?? 2, members);
-  const adminUserIds = joinRestrictedGroups(random, users, layout, members);
+  const organizationId = randomUuid(seededRandom(hashSeed(`organization:${environmentId}`)));
+  const roleAssignments = joinRestrictedGroups(random, users, layout, members, { environmentId, organizationId, populations });
+  const groups = [...layout.groups, dynamicGroup(populations[populations.length - 1], environmentId)];
+  for (const group of groups) if (group.userFilter) joinDynamicGroup(group, users, members);
+  // An external group: its members come from an identity provider, not from PingOne.
+  const external = layout.openGroups[layout.openGroups.length - 1];
+  if (external && external !== layout.chainRoot && external !== layout.otherRoot) external.sourceType = 'IDP';
   const applications = makeApplications(random, layout, {
     total: opts.applications ?? 0,
     adminOnlyUnrestrictedApp: opts.adminOnlyUnrestrictedApp ?? false,
     unrestrictedShare: opts.unrestrictedAppShare ?? 0.4,
   });
-  return { environmentId, populations, users, groups: layout.groups, members, applications, adminUserIds };
+  return { environmentId, organizationId, populations, users, groups, members, applications, roleAssignments };
 }
 
-// The admin group is small; all but one of its members hold the admin role, plus one user outside
-// it, so "ADMIN_USERS_ONLY + group" differs from both the group and the role alone.
-function joinRestrictedGroups(random: Random, users: SimUser[], layout: GroupLayout, members: Map<string, Set<string>>): Set<string> {
+// A dynamic group: PingOne evaluates its SCIM userFilter; here it is one population, and its
+// members are exactly that population's users, listed like any group's.
+function dynamicGroup(population: SimPopulation, environmentId: string): SimGroup {
+  return {
+    id: randomUuid(seededRandom(hashSeed(`dynamic-group:${environmentId}`))),
+    name: `All ${population.name}`,
+    parentIds: [],
+    userFilter: `population.id eq "${population.id}"`,
+  };
+}
+
+function joinDynamicGroup(group: SimGroup, users: SimUser[], members: Map<string, Set<string>>): void {
+  const populationId = /population\.id eq "([^"]+)"/.exec(group.userFilter ?? '')?.[1];
+  for (const user of users) if (user.population.id === populationId) memberSet(members, group.id).add(user.id);
+}
+
+// The admin group is small. Its members hold, one each: Environment Admin on this environment,
+// Identity Data Admin on their population, Organization Admin, Client Application Developer; the
+// last holds only roles that do not make an admin (Identity Data Read Only, Environment Admin of
+// another environment, Application Owner of one app, a custom role). One user outside the group is
+// an Environment Admin, so "ADMIN_USERS_ONLY + group" differs from both the group and the role
+// alone, and a few others hold non-admin roles (Help Desk Admin, Identity Data Read Only).
+function joinRestrictedGroups(
+  random: Random,
+  users: SimUser[],
+  layout: GroupLayout,
+  members: Map<string, Set<string>>,
+  env: { environmentId: string; organizationId: string; populations: SimPopulation[] },
+): Map<string, SimRoleAssignment[]> {
+  const assignments = new Map<string, SimRoleAssignment[]>();
+  const assign = (user: SimUser, role: string, type: RoleScopeType, scopeId: string) => {
+    const list = assignments.get(user.id) ?? [];
+    list.push({
+      id: randomUuid(seededRandom(hashSeed(`roleAssignment:${user.id}:${list.length}`))),
+      role: { id: role },
+      scope: { id: scopeId, type },
+      environment: { id: env.environmentId },
+      readOnly: false,
+    });
+    assignments.set(user.id, list);
+  };
   const admins = pickSome(random, users, ADMIN_GROUP_SIZE);
   for (const user of admins) memberSet(members, layout.adminGroup.id).add(user.id);
-  const adminUserIds = new Set(admins.slice(0, -1).map((user) => user.id));
+  const otherEnvironmentId = randomUuid(seededRandom(hashSeed(`other-environment:${env.environmentId}`)));
+  admins.forEach((user, i) => {
+    if (i === admins.length - 1 && admins.length > 1) {
+      assign(user, roleId('Identity Data Read Only'), 'ENVIRONMENT', env.environmentId);
+      assign(user, roleId('Environment Admin'), 'ENVIRONMENT', otherEnvironmentId);
+      assign(user, roleId('Application Owner'), 'APPLICATION', randomUuid(random));
+      assign(user, CUSTOM_ROLE_ID, 'ENVIRONMENT', env.environmentId);
+      return;
+    }
+    switch (i % 4) {
+      case 0: assign(user, roleId('Environment Admin'), 'ENVIRONMENT', env.environmentId); break;
+      case 1: assign(user, roleId('Identity Data Admin'), 'POPULATION', user.population.id); break;
+      case 2: assign(user, roleId('Organization Admin'), 'ORGANIZATION', env.organizationId); break;
+      default: assign(user, roleId('Client Application Developer'), 'ENVIRONMENT', env.environmentId);
+    }
+  });
   const outsiders = users.filter((user) => !admins.includes(user));
-  if (outsiders.length > 0) adminUserIds.add(pickOne(random, outsiders).id);
+  if (outsiders.length > 0) assign(pickOne(random, outsiders), roleId('Environment Admin'), 'ENVIRONMENT', env.environmentId);
+  for (const user of pickSome(random, outsiders.filter((user) => !assignments.has(user.id)), 3)) {
+    assign(user, roleId(random() < 0.5 ? 'Help Desk Admin' : 'Identity Data Read Only'), 'ENVIRONMENT', env.environmentId);
+  }
 
   const populationId = layout.populationGroup.population?.id;
   const eligible = users.filter((user) => user.population.id === populationId);
   for (const user of pickSome(random, eligible, 10)) memberSet(members, layout.populationGroup.id).add(user.id);
-  return adminUserIds;
+  return assignments;
 }
 
 /** Hard-deletes users as PingOne does: gone from listings, groups and role assignments. Returns how many existed. */
@@ -124,7 +220,7 @@ export function deleteUsers(dir: Directory, ids: Iterable<string>): number {
   const before = dir.users.length;
   dir.users = dir.users.filter((user) => !doomed.has(user.id));
   for (const memberIds of dir.members.values()) for (const id of doomed) memberIds.delete(id);
-  for (const id of doomed) dir.adminUserIds.delete(id);
+  for (const id of doomed) dir.roleAssignments.delete(id);
   return before - dir.users.length;
 }
 
@@ -138,6 +234,7 @@ export function addUsers(dir: Directory, n: number, seed: number): SimUser[] {
     populationShares: DEFAULT_POPULATION_SHARES,
     disabledShare: 0.05,
     lockedShare: 0.03,
+    verificationRequiredShare: 0.02,
     noEmailShare: 0.05,
     nonAsciiShare: 0.1,
     mixedCaseEmailShare: 0.05,
@@ -153,6 +250,7 @@ export function addUsers(dir: Directory, n: number, seed: number): SimUser[] {
   }
   dir.users.push(...added);
   joinOpenGroups(random, added, openGroupsOf(dir), 2, dir.members);
+  for (const group of dir.groups) if (group.userFilter) joinDynamicGroup(group, added, dir.members);
   return added;
 }
 
@@ -161,7 +259,7 @@ function openGroupsOf(dir: Directory): SimGroup[] {
   const gated = new Set(dir.applications
     .filter((application) => application.accessControl?.role)
     .flatMap((application) => application.accessControl?.group?.groups.map((group) => group.id) ?? []));
-  return dir.groups.filter((group) => !group.population && !gated.has(group.id));
+  return dir.groups.filter((group) => !group.population && !group.userFilter && !gated.has(group.id));
 }
 
 function nextUserNumber(dir: Directory): number {

@@ -5,12 +5,12 @@ import { insufficientPermissions, invalidData, invalidToken, notFound, unknownEn
 import { parseUserFilter, userMatches, type UserFilter } from './pingone-filter';
 import { CursorBook, PagingSettings, halPage, pageRequest } from './pingone-paging';
 import type { SimClient, TokenIssuer } from './pingone-token';
-import { hashSeed, randomUuid, seededRandom } from './random';
+import { BUILT_IN_ROLES } from './pingone-roles';
 import type { SimReply, SimRequest } from './server';
 
 export type PingOneKind =
   | 'token' | 'users' | 'members' | 'groups' | 'groupParents' | 'applications'
-  | 'populations' | 'environment' | 'roleAssignments' | 'other';
+  | 'populations' | 'environment' | 'roleAssignments' | 'roles' | 'other';
 
 export interface ManagementSettings extends PagingSettings {
   environments: Directory[];
@@ -25,8 +25,15 @@ const RESOURCE_OF: Partial<Record<PingOneKind, 'users' | 'applications' | 'group
   users: 'users', members: 'users', roleAssignments: 'users',
   groups: 'groups', groupParents: 'groups', applications: 'applications', populations: 'populations',
 };
-// A role id that looks like PingOne's built-in "Environment Admin".
-const ADMIN_ROLE_ID = '1a7e0ae2-6f9b-4c1e-9b6a-3a1d5f3e8c01';
+
+/** `GET /v1/roles`: PingOne's built-in roles, organization level (no environment in the path). */
+export function answerRoles(req: SimRequest, ctx: ManagementContext): SimReply {
+  if (!ctx.tokens.verify(req.headers.authorization)) return invalidToken();
+  if (req.method !== 'GET') return notFound('resource');
+  const start = pageRequest(req, ctx.cursors, ctx.settings, 100);
+  if ('error' in start) return start.error;
+  return halPage({ origin: ctx.origin, req, collection: 'roles', items: BUILT_IN_ROLES, start, cursors: ctx.cursors, settings: ctx.settings });
+}
 
 export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: ManagementContext): SimReply {
   const grant = ctx.tokens.verify(req.headers.authorization);
@@ -47,8 +54,12 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
   };
   const visible = visibleUsers(dir, client);
   const [, collection, id, sub] = segments;
+  const undocumented = undocumentedParameter(req, collection, id, sub);
+  if (undocumented) return invalidData('INVALID_VALUE', undocumented, `The request parameter ${undocumented} is not supported on this resource.`);
 
-  if (collection === undefined) return json({ id: dir.environmentId, name: `Sim ${dir.environmentId.slice(0, 8)}`, region: 'NA', type: 'PRODUCTION' });
+  if (collection === undefined) {
+    return json({ id: dir.environmentId, name: `Sim ${dir.environmentId.slice(0, 8)}`, region: 'NA', type: 'PRODUCTION', organization: { id: dir.organizationId } });
+  }
   if (collection === 'users' && id === undefined) {
     const start = pageRequest(req, ctx.cursors, ctx.settings, 100);
     if ('error' in start) return start.error;
@@ -88,6 +99,20 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
     return list('applications', byId(dir.applications).map((application) => ({ ...application, environment: { id: dir.environmentId } })));
   }
   return notFound('resource');
+}
+
+/**
+ * The query parameters each read route takes in PingOne's OpenAPI: users, groups and populations
+ * take `filter`, `limit` and `cursor`; applications, a user's role assignments and a group's parent
+ * groups (readGroupNesting) take none. A next link carries this simulator's own `limit` and
+ * `cursor` and is followed verbatim; a first request with anything else is refused, so a client
+ * sending a parameter the spec does not list fails here.
+ */
+function undocumentedParameter(req: SimRequest, collection?: string, id?: string, sub?: string): string | undefined {
+  const paged = ['users', 'groups', 'populations'].includes(collection ?? '') && id === undefined;
+  const allowed = paged ? ['filter', 'limit', 'cursor'] : req.params.has('cursor') ? ['limit', 'cursor', 'filter'] : [];
+  if (collection === undefined || (id !== undefined && sub === undefined)) return undefined;
+  return [...req.params.keys()].find((name) => !allowed.includes(name));
 }
 
 // Sorting 100k users for every page would dominate large runs; re-sort only when the list changed.
@@ -168,9 +193,7 @@ function parentsOf(group: SimGroup, dir: Directory): { id: string; name: string;
 }
 
 function roleAssignments(user: SimUser, dir: Directory): unknown[] {
-  if (!dir.adminUserIds.has(user.id)) return [];
-  const id = randomUuid(seededRandom(hashSeed(`roleAssignment:${user.id}`)));
-  return [{ id, role: { id: ADMIN_ROLE_ID }, scope: { id: dir.environmentId, type: 'ENVIRONMENT' } }];
+  return dir.roleAssignments.get(user.id) ?? [];
 }
 
 function byId<T extends { id: string }>(items: T[]): T[] {

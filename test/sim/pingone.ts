@@ -4,7 +4,7 @@
 // as unfriendly as the reference notes say PingOne can be.
 import type { Directory } from './directory';
 import type { FaultPlan } from './faults';
-import { ManagementSettings, PingOneKind, answerManagement } from './pingone-api';
+import { ManagementSettings, PingOneKind, answerManagement, answerRoles } from './pingone-api';
 import { notFound, requestLimited } from './pingone-errors';
 import { CursorBook } from './pingone-paging';
 import { SimClient, TokenIssuer } from './pingone-token';
@@ -88,6 +88,7 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
       if (req.method !== 'POST') return notFound('resource');
       return tokens.issue(req, req.path.split('/')[1]);
     }
+    if (kind === 'roles') return answerRoles(req, { origin, settings, tokens, cursors });
     if (!req.path.startsWith('/v1/environments/')) return notFound('resource');
     return answerManagement(req, kind, { origin, settings, tokens, cursors });
   };
@@ -112,6 +113,7 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
 
 function classify(method: string, path: string, params: URLSearchParams): PingOneKind {
   if (/^\/[^/]+\/as\/token$/.test(path)) return 'token';
+  if (path === '/v1/roles') return 'roles';
   const match = /^\/v1\/environments\/[^/]+(?:\/([^/]+)(?:\/[^/]+(?:\/([^/]+))?)?)?$/.exec(path);
   if (!match) return 'other';
   const [, collection, sub] = match;
