@@ -11,7 +11,6 @@ import { Command } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { postgresStore } from '../activities/store/sql';
 import { printSyncOutcome, registerOperatorCommands, type OperatorContext } from '../client/operator-commands';
 import { syncScheduleId } from '../client/schedule-command';
 import { startSync } from '../client/start-sync';
@@ -101,7 +100,7 @@ describe('operator commands', () => {
     const exits: number[] = [];
     const ctx: OperatorContext = {
       connect: async () => h.env.client,
-      openStore: async () => postgresStore(process.env.TEST_DATABASE_URL as string, 2),
+      taskQueue: h.taskQueue,
       out,
       exit: (code) => exits.push(code),
     };
