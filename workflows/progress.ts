@@ -1,7 +1,9 @@
 // What a running sync shows the outside, all moved by the workflow through this board: the
 // `progress` query's state; the search attributes operators filter on (upserted when a phase or the
 // connection changes, never per page, so history stays small); the UI's current details (markdown,
-// refreshed on every change: they cost no history event); a log line per phase; and the sync's
+// refreshed on every change: they cost no history event; the SDK answers them to the UI's metadata
+// query, so after the sync ends a worker replaying its history shows the final phase); a log line
+// per phase; and the sync's
 // outcome metrics. The workflow only says what happened: enterPhase, update, fail, finish.
 import { defineQuery, log, metricMeter, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
@@ -108,10 +110,12 @@ export class SyncProgressBoard {
 /** The UI's "current details": one screen of markdown an operator reads at a glance. */
 export function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
   const lines: string[] = [];
+  // Blank lines between the paragraphs: markdown joins adjacent lines into one.
   if (facts) {
     lines.push(
       `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run)' : ''} · PingOne environment \`${facts.environmentId}\`` +
         `${regionName ? ` in ${regionName}` : ''} · Torii app account ${facts.toriiAppAccountId}`,
+      '',
     );
   }
   lines.push(`**Phase** ${state.phase} · started ${state.startedAt}`, '');
