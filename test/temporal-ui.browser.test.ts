@@ -1,0 +1,154 @@
+// The demo as an operator sees it, in a real browser: `npm run demo -- --keep-running`'s printed
+// Temporal UI link opened in headless Chromium (Debian's, driven by playwright-core; no browser
+// download). The workflow page must show the input decoded by the demo's codec server with the
+// Client Secret masked (and no secret anywhere in the page), the result's counts, the current
+// details with the final phase and the activity summaries naming pages; the workflow list must
+// find the sync by its `SyncPhase`. Screenshots go to test-output/screenshots (git-ignored).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot } from '../client/dev-server';
+import type { SyncResult } from '../workflows/contract';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(repoRoot(), 'test-output', 'screenshots');
+// The demo's credentials are `demo-<uuid>` and `demo-torii-<uuid>`: neither may show in any form.
+const DEMO_SECRET = /demo-(torii-)?[0-9a-f]{8}-[0-9a-f]{4}-/;
+const MASK = '••••••••';
+
+interface RunningDemo {
+  process: ChildProcess;
+  workflowUrl: string;
+  result: SyncResult;
+  output: string[];
+}
+
+/** Starts the demo with a small directory and waits for its result line (the sync has ended). */
+function startDemo(dir: string): Promise<RunningDemo> {
+  const root = repoRoot();
+  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: join(dir, 'store'), SYNC_FILES_DIR: join(dir, 'files') };
+  delete env.DATABASE_URL;
+  delete env.SYNC_ENCRYPTION_KEYS;
+  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'client', 'demo.ts'), '--users', '120', '--keep-running'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        if (!line.startsWith('{')) continue;
+        const link = output.find((l) => l.startsWith('Temporal UI: '));
+        if (!link) return reject(new Error(`the demo printed no Temporal UI link:\n${output.join('\n')}`));
+        resolve({ process: child, workflowUrl: link.slice('Temporal UI: '.length).trim(), result: JSON.parse(line) as SyncResult, output });
+      }
+    });
+    child.once('exit', (code, signal) => reject(new Error(`the demo exited (${code ?? signal}) before its result:\n${output.join('\n')}`)));
+  });
+}
+
+async function stopDemo(demo: RunningDemo | undefined): Promise<void> {
+  if (!demo || demo.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => demo.process.once('exit', resolve));
+  demo.process.kill('SIGINT');
+  await exited;
+}
+
+/** Resolves once the page's visible text holds `text` (the UI renders decoded payloads after fetching them). */
+async function showsText(page: Page, text: string): Promise<void> {
+  // A function, not a string: the UI's Content-Security-Policy forbids eval. It runs in the page.
+  const pageHolds = (wanted: string) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(wanted);
+  await page.waitForFunction(pageHolds, text, { timeout: 30_000 });
+}
+
+/** The page's HTML and text, with those of every frame (the UI renders markdown in iframes). */
+async function everythingIn(page: Page): Promise<string> {
+  const parts: string[] = [];
+  for (const frame of page.frames()) {
+    parts.push(await frame.content(), await frame.locator('body').innerText().catch(() => ''));
+  }
+  return parts.join('\n');
+}
+
+const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
+
+describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
+  let dir: string;
+  let demo: RunningDemo | undefined;
+  let browser: BrowserContext;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ui-demo-'));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    demo = await startDemo(dir);
+    browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 1100 },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopDemo(demo);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the sync decoded, the secret masked, the current details and the page summaries', async () => {
+    const { workflowUrl, result } = demo as RunningDemo;
+    const page = await browser.newPage();
+    await page.goto(workflowUrl);
+
+    await showsText(page, '"connectionId": "demo"');
+    await showsText(page, `"clientSecret": "${MASK}"`);
+    for (const count of ['usersActive', 'usersDisabled', 'licenseAssignments', 'pagesFetched'] as const) {
+      await showsText(page, `"${count}": ${result[count]}`);
+    }
+    // The event history's activities carry their summaries, decoded.
+    await showsText(page, 'fetchPage • users of population');
+    expect(await page.locator('body').innerText()).not.toContain('Decoding failed');
+    const history = await everythingIn(page);
+    expect(history).toContain(MASK);
+    expect(history).not.toMatch(DEMO_SECRET);
+    await page.screenshot({ path: join(SCREENSHOTS, 'workflow-history.png') });
+
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    const details = page.locator('iframe[src*="Phase"]');
+    await details.waitFor({ timeout: 30_000 });
+    const detailsText = await details.contentFrame().locator('body').innerText();
+    expect(detailsText).toContain('Phase done');
+    expect(detailsText).toMatch(/Connection demo/);
+    await showsText(page, 'Events with Metadata');
+    await showsText(page, 'members of group');
+    expect(await page.locator('body').innerText()).toMatch(/users of population [0-9a-f-]{36}, page 1/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'workflow-user-metadata.png') });
+
+    expect(await everythingIn(page)).not.toMatch(DEMO_SECRET);
+    await page.close();
+  });
+
+  it('lists the sync under its SyncPhase and none under another', async () => {
+    const { workflowUrl } = demo as RunningDemo;
+    const listOf = (query: string) => `${workflowUrl.split('/namespaces/')[0]}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+    const page = await browser.newPage();
+    await page.goto(listOf('SyncPhase = "done"'));
+    await page.getByRole('link', { name: 'pingone-sync/demo' }).first().waitFor({ timeout: 30_000 });
+    await showsText(page, 'pingOneSync');
+    await page.screenshot({ path: join(SCREENSHOTS, 'workflows-sync-phase-done.png') });
+
+    await page.goto(listOf('SyncPhase = "failed"'));
+    await showsText(page, 'No Results');
+    expect(await page.getByRole('link', { name: 'pingone-sync/demo' }).count()).toBe(0);
+    await page.close();
+  });
+});
