@@ -87,7 +87,7 @@ describe('a sync as operators see it', () => {
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toContain(`**Connection** \`${id}\``);
     expect(metadata.currentDetails).toContain('**Phase** done');
-    expect(metadata.currentDetails).toContain(`| ${result.pagesFetched} | ${directory.users.length} |`);
+    expect(metadata.currentDetails).toContain(`${result.pagesFetched} pages · ${directory.users.length} users · `);
 
     const history = await handle.fetchHistory();
     const summaries: string[] = [];

@@ -128,6 +128,12 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
     const detailsText = await details.contentFrame().locator('body').innerText();
     expect(detailsText).toContain('Phase done');
     expect(detailsText).toMatch(/Connection demo/);
+    expect(detailsText).toContain(`${result.pagesFetched} pages`);
+    expect(detailsText).toContain(`${result.licenseAssignments} license assignments`);
+    // The static Details (from the start, no worker needed) name the connection too.
+    const staticDetails = page.locator('iframe[src*="Torii%20app%20account"]:not([src*="Phase"])');
+    await staticDetails.waitFor({ timeout: 30_000 });
+    expect(await staticDetails.contentFrame().locator('body').innerText()).toContain(`Connection demo`);
     await showsText(page, 'Events with Metadata');
     await showsText(page, 'members of group');
     expect(await page.locator('body').innerText()).toMatch(/users of population [0-9a-f-]{36}, page 1/);

@@ -44,11 +44,10 @@ export function syncStartOptions(input: ValidSyncInput): { memo: Record<string, 
  */
 export function syncStaticDetails(input: ValidSyncInput): string {
   const facts = connectionFacts(input);
-  return [
-    `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run: the file is kept, not uploaded)' : ''}`,
-    '',
-    `**PingOne** environment \`${facts.environmentId}\` · client \`${facts.clientId}\`${facts.tokenUrl ? ` · token URL ${facts.tokenUrl}` : ''}`,
-    '',
-    `**Torii** app account ${facts.toriiAppAccountId}`,
-  ].join('\n');
+  // One paragraph: the UI sizes its details frame to a few lines and clips what is below.
+  return (
+    `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run: the file is kept, not uploaded)' : ''} · ` +
+    `PingOne environment \`${facts.environmentId}\`, client \`${facts.clientId}\`${facts.tokenUrl ? `, token URL ${facts.tokenUrl}` : ''} · ` +
+    `Torii app account ${facts.toriiAppAccountId}`
+  );
 }

@@ -109,19 +109,19 @@ export class SyncProgressBoard {
 
 /** The UI's "current details": one screen of markdown an operator reads at a glance. */
 export function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
-  const lines: string[] = [];
-  // Blank lines between the paragraphs: markdown joins adjacent lines into one.
+  // Most telling first, paragraphs apart (markdown joins adjacent lines), counts on one line: the UI
+  // sizes its details frame to a few lines and clips what is below.
+  const paragraphs = [`**Phase** ${state.phase} · started ${state.startedAt}`];
+  if (state.lastError) paragraphs.push(`**Last problem** ${state.lastError}`);
+  paragraphs.push(
+    `${state.pagesFetched} pages · ${state.users} users · ${state.groups} groups · ${state.applications} applications · ` +
+      `${state.licenseAssignments} license assignments · ${state.listingsRunning} chains running`,
+  );
   if (facts) {
-    lines.push(
+    paragraphs.push(
       `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run)' : ''} · PingOne environment \`${facts.environmentId}\`` +
         `${regionName ? ` in ${regionName}` : ''} · Torii app account ${facts.toriiAppAccountId}`,
-      '',
     );
   }
-  lines.push(`**Phase** ${state.phase} · started ${state.startedAt}`, '');
-  lines.push('| pages | users | groups | applications | license assignments | chains running |');
-  lines.push('|---:|---:|---:|---:|---:|---:|');
-  lines.push(`| ${state.pagesFetched} | ${state.users} | ${state.groups} | ${state.applications} | ${state.licenseAssignments} | ${state.listingsRunning} |`);
-  if (state.lastError) lines.push('', `**Last problem** ${state.lastError}`);
-  return lines.join('\n');
+  return paragraphs.join('\n\n');
 }
