@@ -1,5 +1,5 @@
-// The demo as an operator sees it, in a real browser: `npm run demo -- --keep-running`'s printed
-// Temporal UI link opened in headless Chromium (Debian's, driven by playwright-core; no browser
+// The demo as a newcomer sees it: `npm run demo -- --runs 2 --keep-running` prints the diff between
+// its two syncs (deletions included), and its printed Temporal UI link is opened in headless Chromium (Debian's, driven by playwright-core; no browser
 // download). The workflow page must show the input decoded by the demo's codec server with the
 // Client Secret masked (and no secret anywhere in the page), the result's counts, the current
 // details with the final phase and the activity summaries naming pages; the workflow list must
@@ -31,7 +31,7 @@ function startDemo(dir: string): Promise<RunningDemo> {
   const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: join(dir, 'store'), SYNC_FILES_DIR: join(dir, 'files') };
   delete env.DATABASE_URL;
   delete env.SYNC_ENCRYPTION_KEYS;
-  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'client', 'demo.ts'), '--users', '120', '--keep-running'], {
+  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'client', 'demo.ts'), '--users', '120', '--runs', '2', '--keep-running'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,6 +142,17 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
 
     expect(await everythingIn(page)).not.toMatch(DEMO_SECRET);
     await page.close();
+  });
+
+  it('prints the diff between its two syncs: the deleted users removed, the disabled ones changed', () => {
+    const printed = (demo as RunningDemo).output.join('\n');
+    const change = /Changed the PingOne directory: (\d+) users deleted, (\d+) disabled, (\d+) added/.exec(printed);
+    expect(change).not.toBeNull();
+    const [deleted, disabled] = [Number(change?.[1]), Number(change?.[2])];
+    expect(deleted).toBeGreaterThan(0);
+    expect((demo as RunningDemo).result.usersDeleted).toBe(deleted);
+    expect(printed).toMatch(new RegExp(`Users: \\d+ added, ${deleted} removed, ${disabled} changed status`));
+    expect(printed.match(/^removed +\S+@/gm)).toHaveLength(deleted);
   });
 
   it('lists the sync under its SyncPhase and none under another', async () => {
