@@ -2,7 +2,7 @@
 // the diff through Temporal (the pingOneConnectionDiff workflow, whose activity reads the store), so
 // no database credentials are needed, and prints it as tables or JSON.
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { TimeoutFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { ConnectionDiff, DiffSnapshot } from '../activities/store/connection-diff';
 import type { pingOneConnectionDiff } from '../workflows/connection-diff';
 import { MAX_DIFF_ROWS as MAX_ROWS_NOTE } from '../activities/store/connection-diff';
@@ -40,7 +40,7 @@ export async function connectionDiff(client: Client, taskQueue: string, connecti
       workflowExecutionTimeout: `${ANSWER_SECONDS}s`,
     });
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause?.name === 'TimeoutFailure') throw new NoWorkerAnsweredError(taskQueue, ANSWER_SECONDS);
+    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, ANSWER_SECONDS);
     throw err;
   }
   if (!answer.found) throw new NothingToDiffError(connectionId, answer.reason);

@@ -1,7 +1,7 @@
 // The demo as a newcomer sees it: `npm run demo -- --runs 2 --keep-running` prints the diff between
 // its two syncs (deletions included), and its printed Temporal UI link is opened in headless Chromium (Debian's, driven by playwright-core; no browser
 // download). The workflow page must show the input decoded by the demo's codec server with the
-// Client Secret masked (and no secret anywhere in the page), the result's counts, the current
+// Client Secret masked (and no secret anywhere in the page), the result's counts, the memo, the current
 // details with the final phase and the activity summaries naming pages; the workflow list must
 // find the sync by its `SyncPhase`. Screenshots go to test-output/screenshots (git-ignored).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,7 +67,9 @@ async function stopDemo(demo: RunningDemo | undefined): Promise<void> {
 async function showsText(page: Page, text: string): Promise<void> {
   // A function, not a string: the UI's Content-Security-Policy forbids eval. It runs in the page.
   const pageHolds = (wanted: string) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(wanted);
-  await page.waitForFunction(pageHolds, text, { timeout: 30_000 });
+  await page.waitForFunction(pageHolds, text, { timeout: 30_000 }).catch(async (err: Error) => {
+    throw new Error(`the page never showed ${JSON.stringify(text)} (${err.message}); it shows:\n${(await page.locator('body').innerText()).slice(0, 2000)}`);
+  });
 }
 
 /** The page's HTML and text, with those of every frame (the UI renders markdown in iframes). */
@@ -140,6 +142,10 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
     expect(await page.locator('body').innerText()).toMatch(/users of population [0-9a-f-]{36}, page 1/);
     await page.screenshot({ path: join(SCREENSHOTS, 'workflow-user-metadata.png') });
 
+    expect(await everythingIn(page)).not.toMatch(DEMO_SECRET);
+
+    await page.getByRole('tab', { name: 'Memo' }).click();
+    await showsText(page, '"toriiAppAccountId": 1001');
     expect(await everythingIn(page)).not.toMatch(DEMO_SECRET);
     await page.close();
   });
