@@ -1,15 +1,21 @@
 // The demo as a newcomer sees it: `npm run demo -- --runs 2 --keep-running` prints the diff between
-// its two syncs (deletions included), and its printed Temporal UI link is opened in headless Chromium (Debian's, driven by playwright-core; no browser
-// download). The workflow page must show the input decoded by the demo's codec server with the
-// Client Secret masked (and no secret anywhere in the page), the result's counts, the memo, the current
-// details with the final phase and the activity summaries naming pages; the workflow list must
-// find the sync by its `SyncPhase`. Screenshots go to test-output/screenshots (git-ignored).
+// its two syncs (deletions included), and its printed Temporal UI link is opened in headless Chromium
+// (Debian's, driven by playwright-core; no browser download). The workflow page must show the input
+// decoded by the demo's codec server with the Client Secret masked (and no secret anywhere in the
+// page), the result's counts, the memo, the current details with the final phase and the activity
+// summaries naming pages; the workflow list must find the sync by its `SyncPhase`. Last, the way
+// the compose stack's operators read history: sign in at a codec server's /session with its token,
+// set the UI's Codec Server panel to it with cross-origin credentials, and the page decodes through
+// that session cookie. Screenshots go to test-output/screenshots (git-ignored).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startCodecServer } from '../client/codec-server';
 import { repoRoot } from '../client/dev-server';
+import { AesGcmPayloadCodec } from '../worker/codec';
 import type { SyncResult } from '../workflows/contract';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,6 +23,8 @@ const SCREENSHOTS = join(repoRoot(), 'test-output', 'screenshots');
 // The demo's credentials are `demo-<uuid>` and `demo-torii-<uuid>`: neither may show in any form.
 const DEMO_SECRET = /demo-(torii-)?[0-9a-f]{8}-[0-9a-f]{4}-/;
 const MASK = '••••••••';
+// The demo's history key, known here so the operator's own codec server (the last test) can read it.
+const KEY = randomBytes(32);
 
 interface RunningDemo {
   process: ChildProcess;
@@ -30,7 +38,7 @@ function startDemo(dir: string): Promise<RunningDemo> {
   const root = repoRoot();
   const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: join(dir, 'store'), SYNC_FILES_DIR: join(dir, 'files') };
   delete env.DATABASE_URL;
-  delete env.SYNC_ENCRYPTION_KEYS;
+  env.SYNC_ENCRYPTION_KEYS = `k1:${KEY.toString('base64')}`;
   const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'client', 'demo.ts'), '--users', '120', '--runs', '2', '--keep-running'], {
     cwd: root,
     env,
@@ -97,7 +105,8 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 1100 },
+      // Tall enough that the UI's Codec Server panel opens clear of its sticky top bar.
+    viewport: { width: 1400, height: 2000 },
     });
   });
 
@@ -174,5 +183,48 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
     await showsText(page, 'No Results');
     expect(await page.getByRole('link', { name: 'pingone-sync/demo' }).count()).toBe(0);
     await page.close();
+  });
+  it('decodes through an operator’s codec server session cookie, as the compose stack’s UI does', async () => {
+    const { workflowUrl } = demo as RunningDemo;
+    const uiOrigin = new URL(workflowUrl).origin;
+    const token = randomBytes(24).toString('base64url');
+    const codec = await startCodecServer({ codec: new AesGcmPayloadCodec([{ id: 'k1', key: KEY }]), token, corsOrigins: [uiOrigin], host: '127.0.0.1', port: 0 });
+    const page = await browser.newPage();
+    try {
+      // Sign in as an operator does: the codec server's /session page, the token typed in.
+      await page.goto(`${codec.url}/session`);
+      await page.getByLabel('Codec server token').fill(token);
+      const signedIn = page.waitForResponse((r) => r.url() === `${codec.url}/session` && r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      expect((await signedIn).status()).toBe(204);
+
+      // Point this browser's UI at it with credentials, in the UI's own Codec Server panel.
+      await page.goto(workflowUrl);
+      await page.locator('[data-testid^="data-encoder-status"]').click();
+      await page.getByRole('button', { name: 'Use Cluster-level setting' }).click();
+      await page.getByText('Use my browser setting and ignore Cluster-level setting.').click();
+      await page.getByTestId('data-encoder-endpoint-input').fill(codec.url);
+      // By keyboard: the switches sit where the UI's sticky top bar takes pointer events.
+      const credentials = page.getByRole('switch', { name: 'Include cross-origin credentials' });
+      await credentials.focus();
+      await page.keyboard.press('Space');
+      expect(await credentials.isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Apply' }).focus();
+      await page.keyboard.press('Enter');
+
+      const decodedHere = page.waitForResponse((r) => r.url() === `${codec.url}/decode` && r.request().method() === 'POST');
+      await page.reload();
+      const response = await decodedHere;
+      // No bearer token in a browser: only the session cookie the UI sent along can authorize this.
+      expect(response.status()).toBe(200);
+      expect(await response.request().headerValue('authorization')).toBeNull();
+      expect((await fetch(`${codec.url}/decode`, { method: 'POST', body: JSON.stringify({ payloads: [] }) })).status).toBe(401);
+      await showsText(page, `"clientSecret": "${MASK}"`);
+      expect(await everythingIn(page)).not.toMatch(DEMO_SECRET);
+      await page.screenshot({ path: join(SCREENSHOTS, 'workflow-via-operator-session.png') });
+    } finally {
+      await page.close();
+      await codec.close();
+    }
   });
 });
