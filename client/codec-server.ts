@@ -136,11 +136,16 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
     if (req.method !== 'POST') throw new HttpError(405, 'session takes GET or POST');
     const token = new URLSearchParams((await readBody(req, SESSION_BODY_LIMIT_BYTES)).toString('utf8')).get('token') ?? '';
     if (!sameToken(token, opts.token)) throw new HttpError(401, 'that is not the codec server token');
-    res.writeHead(204, {
+    res.writeHead(200, {
       'set-cookie': `${SESSION_COOKIE}=${sessions.open()}; Max-Age=${sessions.seconds}; Path=/; HttpOnly; Secure; SameSite=None`,
+      'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
     });
-    res.end();
+    // The operator signed in from a browser form: say what happened and what to do next.
+    res.end(
+      `<!doctype html><title>Codec server: signed in</title><p>Signed in for ${lasting(sessions.seconds)}. ` +
+        'Reload the Temporal UI; its Codec Server setting must include cross-origin credentials.</p>',
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -160,6 +165,8 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       }),
   };
 }
+
+const lasting = (seconds: number) => (seconds >= 3600 ? `${Math.round(seconds / 360) / 10} hours` : `${Math.round(seconds / 60)} minutes`);
 
 function cookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

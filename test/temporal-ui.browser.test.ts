@@ -196,7 +196,8 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
       await page.getByLabel('Codec server token').fill(token);
       const signedIn = page.waitForResponse((r) => r.url() === `${codec.url}/session` && r.request().method() === 'POST');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      expect((await signedIn).status()).toBe(204);
+      expect((await signedIn).status()).toBe(200);
+      await page.getByText('Signed in for 12 hours').waitFor();
 
       // Point this browser's UI at it with credentials, in the UI's own Codec Server panel.
       await page.goto(workflowUrl);
