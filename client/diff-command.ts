@@ -30,17 +30,23 @@ const ANSWER_SECONDS = 60;
  * The diff of a connection, read by the worker. Without `afterSnapshotId`: its newest published
  * snapshot against the one before. With one (a dry run's): that snapshot against the newest published one.
  */
-export async function connectionDiff(client: Client, taskQueue: string, connectionId: string, afterSnapshotId?: string): Promise<ConnectionDiff> {
+export async function connectionDiff(
+  client: Client,
+  taskQueue: string,
+  connectionId: string,
+  afterSnapshotId?: string,
+  answerSeconds = ANSWER_SECONDS,
+): Promise<ConnectionDiff> {
   let answer;
   try {
     answer = await client.workflow.execute<typeof pingOneConnectionDiff>('pingOneConnectionDiff', {
       taskQueue,
       workflowId: `pingone-diff/${connectionId}/${randomUUID()}`,
       args: [{ connectionId, afterSnapshotId }],
-      workflowExecutionTimeout: `${ANSWER_SECONDS}s`,
+      workflowExecutionTimeout: `${answerSeconds}s`,
     });
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, ANSWER_SECONDS);
+    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, answerSeconds);
     throw err;
   }
   if (!answer.found) throw new NothingToDiffError(connectionId, answer.reason);
