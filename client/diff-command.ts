@@ -3,9 +3,8 @@
 // no database credentials are needed, and prints it as tables or JSON.
 import { randomUUID } from 'node:crypto';
 import { TimeoutFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import type { ConnectionDiff, DiffSnapshot } from '../activities/store/connection-diff';
+import { MAX_DIFF_ROWS, type ConnectionDiff, type DiffSnapshot } from '../activities/store/connection-diff';
 import type { pingOneConnectionDiff } from '../workflows/connection-diff';
-import { MAX_DIFF_ROWS as MAX_ROWS_NOTE } from '../activities/store/connection-diff';
 import { paint, table, type Terminal } from './terminal';
 
 export type { ConnectionDiff };
@@ -86,7 +85,7 @@ export function printDiff(out: Terminal, result: ConnectionDiff, options: { limi
     out.line('No changes.');
     return;
   }
-  if (result.rowsLeftOut > 0) out.line(`(${result.rowsLeftOut} rows beyond the first ${MAX_ROWS_NOTE} are left out; the totals above count them)`);
+  if (result.rowsLeftOut > 0) out.line(`(${result.rowsLeftOut} rows beyond the first ${MAX_DIFF_ROWS} are left out; the totals above count them)`);
 
   const userRows = [
     ...diff.users.added.map((u) => [paint(out, 'green', 'added'), u.email, u.userId, '']),
