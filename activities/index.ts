@@ -16,6 +16,7 @@ import { adminRoleIds, isAdminAssignment } from './pingone/admin-roles';
 import { toRole, toRoleAssignment } from './pingone/records';
 import type { TokenCache } from './pingone/token';
 import { adminCandidates, deriveAccess } from './store/access';
+import { connectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs } from './store/connection-diff';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
 import { previousSentUsers } from './store/deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
@@ -280,6 +281,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Asks Torii to sync the uploaded file into the app account; 409 (busy) is retried by Temporal. */
     async syncTorii(args: { torii: ToriiTarget; fileId: number }): Promise<void> {
       return reportingProblems(() => sinkFor(args.torii).sync(args.fileId, args.torii.appAccountId));
+    },
+
+    /** A connection's diff between syncs, for the CLI (workflows/connection-diff.ts). */
+    async readConnectionDiff(args: ConnectionDiffArgs): Promise<ConnectionDiffAnswer> {
+      return connectionDiff(deps.sql, args);
     },
 
     async closeSnapshot(args: SnapshotKey & { status: 'published' | 'dry-run'; fileId: number | null; summary: unknown }): Promise<void> {

@@ -1,31 +1,50 @@
 // The codec server: lets authorized operators read this service's encrypted history in the Temporal
-// UI or CLI. Temporal's codec server protocol: POST <endpoint>/decode (and /encode) with
-// `{"payloads":[{"metadata":{"<key>":"<base64>"},"data":"<base64>"}]}`, answered in the same shape.
-// Every request needs the bearer token (CODEC_SERVER_TOKEN), sent as `Authorization: Bearer …` (the
-// Temporal CLI's --codec-auth) or as the session cookie a browser gets from /session (the UI's
-// "Include cross-origin credentials" sends it). CORS answers only the configured UI origins.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// UI or CLI, credentials masked (codec-masking.ts). Temporal's codec server protocol: POST
+// <endpoint>/decode (and /encode) with `{"payloads":[{"metadata":{"<key>":"<base64>"},"data":"<base64>"}]}`,
+// answered in the same shape. Every request is authorized by one of:
+// - the bearer token (CODEC_SERVER_TOKEN) as `Authorization: Bearer …` (the Temporal CLI's --codec-auth);
+// - a session (codec-sessions.ts) as the cookie a browser gets from /session by entering the token (the
+//   UI's "Include cross-origin credentials" sends it);
+// - a session in the endpoint's path, `/session/<id>/decode`, for a UI that cannot send credentials
+//   (the dev server's, whose only codec setting is the endpoint): the demo's, never opened by default.
+// CORS answers only the configured UI origins. With a certificate and key it serves HTTPS.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { maskForDisplay, refuseMasked } from './codec-masking';
+import { CodecSessions, sameToken } from './codec-sessions';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
-  /** The bearer token every request must carry. */
+  /** The bearer token every request must carry (or trade for a session). */
   token: string;
   /** Temporal UI origins allowed to call from a browser, like http://localhost:8233. */
   corsOrigins: string[];
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** PEM certificate and private key: serve HTTPS (CODEC_SERVER_TLS_CERT, CODEC_SERVER_TLS_KEY). */
+  tls?: { cert: Buffer; key: Buffer };
+  /** How long a browser session lives; default 12 hours. */
+  sessionSeconds?: number;
+  /** The sessions' clock (tests). */
+  now?: () => number;
 }
 
 export interface CodecServer {
   url: string;
+  /**
+   * A codec endpoint that carries a new session in its path, for a UI that cannot send credentials.
+   * Whoever can read the endpoint (the UI's settings) can decode until the session expires.
+   */
+  sessionEndpoint(): string;
   close(): Promise<void>;
 }
 
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** The sign-in form holds one token: a few KB is plenty, and nobody unauthenticated gets more. */
+export const SESSION_BODY_LIMIT_BYTES = 4 * 1024;
 const SESSION_COOKIE = 'codec_session';
 const SESSION_SECONDS = 12 * 60 * 60;
 
@@ -39,31 +58,33 @@ class HttpError extends Error {
 }
 
 export async function startCodecServer(opts: CodecServerOptions): Promise<CodecServer> {
-  const expectedToken = digest(opts.token);
-  // The cookie holds a value derived from the token, not the token itself.
-  const sessionValue = createHmac('sha256', opts.token).update('codec-server-session').digest('base64url');
+  const sessions = new CodecSessions({ seconds: opts.sessionSeconds ?? SESSION_SECONDS, now: opts.now });
   const allowed = new Set(opts.corsOrigins);
+  const scheme = opts.tls ? 'https' : 'http';
 
-  const authorized = (req: IncomingMessage): boolean => {
+  const authorized = (req: IncomingMessage, pathSession: string | undefined): boolean => {
+    if (pathSession !== undefined) return sessions.valid(pathSession);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer !== undefined) return timingSafeEqual(digest(bearer), expectedToken);
-    const cookie = cookies(req.headers.cookie)[SESSION_COOKIE];
-    return cookie !== undefined && timingSafeEqual(digest(cookie), digest(sessionValue));
+    if (bearer !== undefined) return sameToken(bearer, opts.token);
+    return sessions.valid(cookies(req.headers.cookie)[SESSION_COOKIE]);
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : 'internal error';
+      // A body refused half-read is not drained: the connection closes with the answer.
+      if (status === 413) res.setHeader('connection', 'close');
       if (!res.headersSent) sendJson(res, status, { error: message });
       else res.destroy();
     });
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createHttpServer(onRequest);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const origin = req.headers.origin;
     // The sign-in form posts from the server's own page: same-origin, no CORS involved.
-    const sameOrigin = origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`;
+    const sameOrigin = origin === `${scheme}://${req.headers.host}`;
     if (origin !== undefined && !sameOrigin) {
       if (!allowed.has(origin)) throw new HttpError(403, `origin ${origin} is not in CODEC_CORS_ORIGINS`);
       res.setHeader('access-control-allow-origin', origin);
@@ -81,14 +102,20 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
     }
     const path = new URL(req.url ?? '/', 'http://codec').pathname;
     if (path === '/session') return session(req, res);
-    const operation = /\/(encode|decode)$/.exec(path)?.[1] as 'encode' | 'decode' | undefined;
-    if (!operation) throw new HttpError(404, 'POST /encode or /decode');
+    const match = /^(?:\/session\/([\w-]+))?(?:\/[^/]+)?\/(encode|decode)$/.exec(path);
+    if (!match) throw new HttpError(404, 'POST /encode or /decode');
+    const [, pathSession, operation] = match as unknown as [string, string | undefined, 'encode' | 'decode'];
     if (req.method !== 'POST') throw new HttpError(405, `${operation} takes POST`);
-    if (!authorized(req)) throw new HttpError(401, 'a valid bearer token (CODEC_SERVER_TOKEN) is required');
-    const payloads = payloadsFromJson(await readBody(req));
+    if (!authorized(req, pathSession)) throw new HttpError(401, 'a valid bearer token (CODEC_SERVER_TOKEN) or session is required');
+    const payloads = payloadsFromJson(await readBody(req, BODY_LIMIT_BYTES));
     let answer: Payload[];
     try {
-      answer = await opts.codec[operation](payloads);
+      if (operation === 'encode') {
+        refuseMasked(payloads);
+        answer = await opts.codec.encode(payloads);
+      } else {
+        answer = (await opts.codec.decode(payloads)).map(maskForDisplay);
+      }
     } catch (err) {
       throw new HttpError(422, err instanceof Error ? err.message : `could not ${operation}`);
     }
@@ -96,7 +123,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
   }
 
   // A browser cannot add an Authorization header to the UI's requests, so it trades the token for a
-  // cookie here once; the UI then sends it with "Include cross-origin credentials".
+  // session cookie here once; the UI then sends it with "Include cross-origin credentials".
   async function session(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -107,13 +134,18 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       return;
     }
     if (req.method !== 'POST') throw new HttpError(405, 'session takes GET or POST');
-    const token = new URLSearchParams((await readBody(req)).toString('utf8')).get('token') ?? '';
-    if (!timingSafeEqual(digest(token), expectedToken)) throw new HttpError(401, 'that is not the codec server token');
-    res.writeHead(204, {
-      'set-cookie': `${SESSION_COOKIE}=${sessionValue}; Max-Age=${SESSION_SECONDS}; Path=/; HttpOnly; Secure; SameSite=None`,
+    const token = new URLSearchParams((await readBody(req, SESSION_BODY_LIMIT_BYTES)).toString('utf8')).get('token') ?? '';
+    if (!sameToken(token, opts.token)) throw new HttpError(401, 'that is not the codec server token');
+    res.writeHead(200, {
+      'set-cookie': `${SESSION_COOKIE}=${sessions.open()}; Max-Age=${sessions.seconds}; Path=/; HttpOnly; Secure; SameSite=None`,
+      'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
     });
-    res.end();
+    // The operator signed in from a browser form: say what happened and what to do next.
+    res.end(
+      `<!doctype html><title>Codec server: signed in</title><p>Signed in for ${lasting(sessions.seconds)}. ` +
+        'Reload the Temporal UI; its Codec Server setting must include cross-origin credentials.</p>',
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -122,8 +154,10 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${scheme}://${host}:${address.port}`;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
+    sessionEndpoint: () => `${url}/session/${sessions.open()}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
@@ -132,9 +166,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
   };
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
+const lasting = (seconds: number) => (seconds >= 3600 ? `${Math.round(seconds / 360) / 10} hours` : `${Math.round(seconds / 60)} minutes`);
 
 function cookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -145,12 +177,15 @@ function cookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, `the body is larger than ${limit} bytes`);
+  // A declared length over the cap is refused before a byte is read.
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT_BYTES) throw new HttpError(413, `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -116,6 +116,10 @@ export interface DevServerOptions {
   extraArgs?: string[];
   /** Start the web UI too; read its address with devServerUiUrl(env). */
   ui?: boolean;
+  /** The UI's port; default a free one. */
+  uiPort?: number;
+  /** The codec endpoint the UI decodes payloads through (the CLI's --ui-codec-endpoint). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** A CLI binary to use as is; skips resolveTemporalCli. */
   cliPath?: string;
@@ -136,13 +140,14 @@ export function devServerUiUrl(env: TestWorkflowEnvironment): string | undefined
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const cli = opts.cliPath ?? (await resolveTemporalCli(opts.log));
   // Without uiPort the SDK uses port+1000, which may be taken; pick a free one ourselves.
-  const uiPort = opts.ui ? await freePort() : undefined;
+  const uiPort = opts.ui ? (opts.uiPort ?? (await freePort())) : undefined;
+  const codecArgs = opts.ui && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
       ui: opts.ui ?? false,
       uiPort,
-      extraArgs: opts.extraArgs,
+      extraArgs: [...(opts.extraArgs ?? []), ...codecArgs],
       searchAttributes: opts.searchAttributes ?? SYNC_SEARCH_ATTRIBUTES,
       namespace: opts.namespace,
     },

@@ -1,18 +1,13 @@
-// `pingone-torii-sync diff <connectionId>` and the diff `sync --dry-run` prints: picks the two
-// snapshots to compare (the last two published; or a dry run against the last published), reads
-// their differing rows from the store and prints the diff as tables or JSON.
-import { diffSnapshots, type SnapshotDiff } from '../activities/store/snapshot-diff';
-import { finishedSnapshot, finishedSnapshots, snapshotDiffRows, type SnapshotRef } from '../activities/store/snapshot-diff-rows';
-import type { Sql } from '../activities/store/sql';
+// `pingone-torii-sync diff <connectionId>` and the diff `sync --dry-run` prints: asks the worker for
+// the diff through Temporal (the pingOneConnectionDiff workflow, whose activity reads the store), so
+// no database credentials are needed, and prints it as tables or JSON.
+import { randomUUID } from 'node:crypto';
+import { TimeoutFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { MAX_DIFF_ROWS, type ConnectionDiff, type DiffSnapshot } from '../activities/store/connection-diff';
+import type { pingOneConnectionDiff } from '../workflows/connection-diff';
 import { paint, table, type Terminal } from './terminal';
 
-export interface ConnectionDiff {
-  connectionId: string;
-  /** null: nothing published before `after`, so everything in it is new. */
-  before: SnapshotRef | null;
-  after: SnapshotRef;
-  diff: SnapshotDiff;
-}
+export type { ConnectionDiff };
 
 export class NothingToDiffError extends Error {
   constructor(connectionId: string, what: string) {
@@ -21,34 +16,48 @@ export class NothingToDiffError extends Error {
   }
 }
 
-/**
- * The diff of a connection. Without `afterSnapshotId`: its newest published snapshot against the
- * one before. With one (a dry run's): that snapshot against the newest published one.
- */
-export async function connectionDiff(sql: Sql, connectionId: string, afterSnapshotId?: string): Promise<ConnectionDiff> {
-  let before: SnapshotRef | null;
-  let after: SnapshotRef | null;
-  if (afterSnapshotId) {
-    after = await finishedSnapshot(sql, connectionId, afterSnapshotId);
-    if (!after) throw new NothingToDiffError(connectionId, `snapshot ${afterSnapshotId} is not in the store (finished snapshots are kept: two published, one dry run).`);
-    [before = null] = (await finishedSnapshots(sql, connectionId, 'published', 2)).filter((s) => s.snapshotId !== afterSnapshotId);
-  } else {
-    const published = await finishedSnapshots(sql, connectionId, 'published', 2);
-    if (published.length === 0) {
-      throw new NothingToDiffError(connectionId, 'it has no published snapshot in this store. Run a sync first, and check DATABASE_URL points at the worker\'s store.');
-    }
-    [after, before = null] = published;
+export class NoWorkerAnsweredError extends Error {
+  constructor(taskQueue: string, seconds: number) {
+    super(`No worker answered on task queue ${taskQueue} within ${seconds} s: the diff is read from the worker's store, so start the worker (or set TEMPORAL_TASK_QUEUE to the one it polls).`);
+    this.name = 'NoWorkerAnsweredError';
   }
-  const rows = await snapshotDiffRows(sql, connectionId, before?.snapshotId ?? null, after.snapshotId);
-  return { connectionId, before, after, diff: diffSnapshots(rows.users, rows.licenses, rows.assignments) };
 }
 
-const when = (ref: SnapshotRef) => `${ref.status === 'dry-run' ? 'dry run' : 'published'} ${ref.finishedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+const ANSWER_SECONDS = 60;
+
+/**
+ * The diff of a connection, read by the worker. Without `afterSnapshotId`: its newest published
+ * snapshot against the one before. With one (a dry run's): that snapshot against the newest published one.
+ */
+export async function connectionDiff(
+  client: Client,
+  taskQueue: string,
+  connectionId: string,
+  afterSnapshotId?: string,
+  answerSeconds = ANSWER_SECONDS,
+): Promise<ConnectionDiff> {
+  let answer;
+  try {
+    answer = await client.workflow.execute<typeof pingOneConnectionDiff>('pingOneConnectionDiff', {
+      taskQueue,
+      workflowId: `pingone-diff/${connectionId}/${randomUUID()}`,
+      args: [{ connectionId, afterSnapshotId }],
+      workflowExecutionTimeout: `${answerSeconds}s`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, answerSeconds);
+    throw err;
+  }
+  if (!answer.found) throw new NothingToDiffError(connectionId, answer.reason);
+  return answer.diff;
+}
+
+const when = (ref: DiffSnapshot) => `${ref.status === 'dry-run' ? 'dry run' : 'published'} ${ref.finishedAt.replace('T', ' ').slice(0, 16)} UTC`;
 const shortId = (id: string) => id.slice(0, 8);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function diffAsJson(result: ConnectionDiff): string {
-  return JSON.stringify({ connectionId: result.connectionId, before: result.before, after: result.after, ...result.diff });
+  return JSON.stringify({ connectionId: result.connectionId, before: result.before, after: result.after, ...result.diff, rowsLeftOut: result.rowsLeftOut });
 }
 
 /** The diff for a terminal: a headline, then users, applications and assignments as tables. */
@@ -76,6 +85,7 @@ export function printDiff(out: Terminal, result: ConnectionDiff, options: { limi
     out.line('No changes.');
     return;
   }
+  if (result.rowsLeftOut > 0) out.line(`(${result.rowsLeftOut} rows beyond the first ${MAX_DIFF_ROWS} are left out; the totals above count them)`);
 
   const userRows = [
     ...diff.users.added.map((u) => [paint(out, 'green', 'added'), u.email, u.userId, '']),

@@ -1,10 +1,10 @@
 // The operator commands of the CLI: `watch`, `schedule …`, `diff`, `export-history`, and the diff a
 // dry run prints. Registered on the CLI's commander program; each command's logic lives in its own
-// file, and what they need from outside (Temporal, the store, the terminal) comes in through
-// `OperatorContext`, so tests drive the very same commands against a dev server.
+// file, and what they need from outside (Temporal, the terminal) comes in through `OperatorContext`,
+// so tests drive the very same commands against a dev server. None reads the store itself: what it
+// holds comes from the worker through Temporal, so operators need no database credentials.
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { postgresStore, type Sql } from '../activities/store/sql';
 import { loadConfig } from '../worker/config';
 import type { SyncResult } from '../workflows/contract';
 import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
@@ -26,48 +26,27 @@ import { watchSync } from './watch-command';
 
 export interface OperatorContext {
   connect(): Promise<Client>;
-  /** The worker's store, read-only here (diffs). */
-  openStore(): Promise<Sql>;
+  /** The worker's task queue, where store reads (diffs) are answered. */
+  taskQueue: string;
   out: Terminal;
   /** Sets the process's exit status (a test records it instead). */
   exit(code: number): void;
 }
 
-export class StoreNotConfiguredError extends Error {
-  constructor() {
-    super(
-      'The diff reads the worker\'s store, and DATABASE_URL is unset. Set DATABASE_URL to the PostgreSQL the worker uses ' +
-        '(the embedded store cannot be opened by a second process while the worker runs).',
-    );
-    this.name = 'StoreNotConfiguredError';
-  }
-}
-
 export function defaultOperatorContext(connect: () => Promise<Client>): OperatorContext {
   return {
     connect,
-    async openStore() {
-      const config = loadConfig();
-      if (!config.DATABASE_URL) throw new StoreNotConfiguredError();
-      return postgresStore(config.DATABASE_URL, 2);
+    get taskQueue() {
+      return loadConfig().TEMPORAL_TASK_QUEUE;
     },
     out: terminalFor(process.stdout),
     exit: (code) => void (process.exitCode = code),
   };
 }
 
-async function withStore<T>(ctx: OperatorContext, body: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = await ctx.openStore();
-  try {
-    return await body(sql);
-  } finally {
-    await sql.close();
-  }
-}
-
 /**
  * What `sync` prints when the sync ends: the summary, and for a dry run what it would change in
- * Torii against the last published snapshot (or a note when the store cannot be read).
+ * Torii against the last published snapshot (or a note when there is nothing to compare).
  */
 export async function printSyncOutcome(ctx: OperatorContext, result: SyncResult, json: boolean): Promise<void> {
   if (!result.dryRun) {
@@ -76,9 +55,9 @@ export async function printSyncOutcome(ctx: OperatorContext, result: SyncResult,
   }
   let diff;
   try {
-    diff = await withStore(ctx, (sql) => connectionDiff(sql, result.connectionId, result.snapshotId));
+    diff = await connectionDiff(await ctx.connect(), ctx.taskQueue, result.connectionId, result.snapshotId);
   } catch (err) {
-    if (!(err instanceof StoreNotConfiguredError || err instanceof NothingToDiffError)) throw err;
+    if (!(err instanceof NothingToDiffError)) throw err;
     ctx.out.line(json ? JSON.stringify({ ...result, diff: null, diffUnavailable: err.message }) : `${summary(result)}\n${err.message}`);
     return;
   }
@@ -106,12 +85,12 @@ export function registerOperatorCommands(program: Command, ctx: OperatorContext)
 
   program
     .command('diff <connectionId>')
-    .description("what changed between the connection's last two published syncs: users added, removed and changed status, license assignments gained and lost per application (reads DATABASE_URL)")
+    .description("what changed between the connection's last two published syncs: users added, removed and changed status, license assignments gained and lost per application (the worker reads its store; no database access needed)")
     .option('--snapshot <id>', 'compare this snapshot (e.g. a dry run) against the last published one instead')
     .option('--limit <n>', 'rows per table; 0 for all', '25')
     .option('--json', 'print the whole diff as JSON')
     .action(async (connectionId: string, flags: { snapshot?: string; limit: string; json?: boolean }) => {
-      const diff = await withStore(ctx, (sql) => connectionDiff(sql, connectionId, flags.snapshot));
+      const diff = await connectionDiff(await ctx.connect(), ctx.taskQueue, connectionId, flags.snapshot);
       if (flags.json) ctx.out.line(diffAsJson(diff));
       else printDiff(ctx.out, diff, { limit: Number(flags.limit) });
     });

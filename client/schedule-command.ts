@@ -8,7 +8,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleSummary } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_TASK_QUEUE, syncWorkflowId, type SyncInput } from '../workflows/contract';
-import { syncStartOptions } from '../workflows/connection-facts';
+import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
 import type { scheduledPingOneSync } from '../workflows/scheduled-sync';
 import { validateSyncInput } from './start-sync';
 import { paint, table, type Terminal } from './terminal';
@@ -67,6 +67,7 @@ export async function createSyncSchedule(client: Client, rawInput: SyncInput, se
       taskQueue: settings.taskQueue ?? (process.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE),
       args: [input],
       ...syncStartOptions(input),
+      staticDetails: syncStaticDetails(input),
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true },
     memo: syncStartOptions(input).memo,

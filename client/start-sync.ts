@@ -11,7 +11,7 @@ import {
   type SyncResult,
   type ValidSyncInput,
 } from '../workflows/contract';
-import { syncStartOptions } from '../workflows/connection-facts';
+import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
 
 export class InvalidSyncInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -39,6 +39,7 @@ export async function startSync(
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // The connection's non-secret facts, readable in the UI and by `watch` without the input.
     ...syncStartOptions(valid),
+    staticDetails: syncStaticDetails(valid),
   });
 }
 

@@ -1,6 +1,7 @@
 // The `verify` and `codec-server` commands: test a connection the way Torii's Connect button does,
 // and serve the codec for operators. Registered on the CLI's program with what they need handed in,
 // so tests run them against a test server.
+import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { AesGcmPayloadCodec } from '../worker/codec';
@@ -40,12 +41,15 @@ export function registerSecurityCommands(program: Command, ctx: SecurityCommandC
 
   program
     .command('codec-server')
-    .description('serve /encode and /decode for the Temporal UI and CLI (SYNC_ENCRYPTION_KEYS, CODEC_SERVER_TOKEN, CODEC_CORS_ORIGINS, CODEC_SERVER_HOST, CODEC_SERVER_PORT)')
+    .description('serve /encode and /decode for the Temporal UI and CLI, credentials masked (SYNC_ENCRYPTION_KEYS, CODEC_SERVER_TOKEN, CODEC_CORS_ORIGINS, CODEC_SERVER_HOST, CODEC_SERVER_PORT, CODEC_SERVER_TLS_CERT, CODEC_SERVER_TLS_KEY)')
     .action(async () => {
       const config = loadConfig();
       const problems = [
         ...(config.SYNC_ENCRYPTION_KEYS?.length ? [] : ['SYNC_ENCRYPTION_KEYS: required; the same keys as the worker']),
         ...(config.CODEC_SERVER_TOKEN ? [] : ['CODEC_SERVER_TOKEN: required; generate one with `openssl rand -base64 32` and give it only to operators who may read history']),
+        ...(!config.CODEC_SERVER_TLS_CERT !== !config.CODEC_SERVER_TLS_KEY
+          ? ['CODEC_SERVER_TLS_CERT and CODEC_SERVER_TLS_KEY: set both (HTTPS) or neither (plain HTTP on loopback, or behind a TLS proxy)']
+          : []),
       ];
       if (problems.length > 0) throw new ConfigError(problems);
       const server = await startCodecServer({
@@ -54,6 +58,7 @@ export function registerSecurityCommands(program: Command, ctx: SecurityCommandC
         corsOrigins: config.CODEC_CORS_ORIGINS,
         host: config.CODEC_SERVER_HOST,
         port: config.CODEC_SERVER_PORT,
+        tls: config.CODEC_SERVER_TLS_CERT && config.CODEC_SERVER_TLS_KEY ? { cert: readFileSync(config.CODEC_SERVER_TLS_CERT), key: readFileSync(config.CODEC_SERVER_TLS_KEY) } : undefined,
       });
       ctx.print(`codec server on ${server.url}; CORS origins: ${config.CODEC_CORS_ORIGINS.join(', ') || 'none (CLI only)'}`);
       await (ctx.stopSignal?.() ?? new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve)));

@@ -45,6 +45,8 @@ describe('a sync as operators see it', () => {
 
   const progressOf = (handle: WorkflowHandle) => handle.query<SyncProgress>('progress');
   const phaseAttributeOf = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(SyncPhaseAttribute);
+  /** The UI's current details, as the UI asks for them (the SDK's metadata query). */
+  const detailsOf = async (handle: WorkflowHandle) => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
 
   async function decoded(payload: Payload | null | undefined): Promise<unknown> {
     if (!payload) return undefined;
@@ -87,7 +89,7 @@ describe('a sync as operators see it', () => {
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toContain(`**Connection** \`${id}\``);
     expect(metadata.currentDetails).toContain('**Phase** done');
-    expect(metadata.currentDetails).toContain(`| ${result.pagesFetched} | ${directory.users.length} |`);
+    expect(metadata.currentDetails).toContain(`${result.pagesFetched} pages · ${directory.users.length} users · `);
 
     const history = await handle.fetchHistory();
     const summaries: string[] = [];
@@ -119,6 +121,7 @@ describe('a sync as operators see it', () => {
     expect(listing.listingsRunning).toBeGreaterThan(0);
     expect(listing.startedAt).toBe(starting.startedAt);
     expect(await phaseAttributeOf(handle)).toBe('listing');
+    expect(await detailsOf(handle)).toContain('**Phase** listing');
     // The held pages' cursors die: each user listing must start again, and the board says why. A
     // listing with users may be a one-page population, so wait until a follow-up page is really held
     // (its cursor issued before the expiry); otherwise every cursor could be issued after it.
@@ -131,6 +134,7 @@ describe('a sync as operators see it', () => {
     expect(resolving).toMatchObject({ users: directory.users.length, applications: directory.applications.length, groups: directory.groups.length, listingsRunning: 0 });
     expect(resolving.lastError).toMatch(/cursor expired/);
     expect(await phaseAttributeOf(handle)).toBe('resolving-access');
+    expect(await detailsOf(handle)).toMatch(/^\*\*Phase\*\* resolving-access · .*\n\n\*\*Last problem\*\* .*cursor expired/);
 
     holds.add('torii-upload');
     holds.delete('role-assignments');
@@ -143,6 +147,7 @@ describe('a sync as operators see it', () => {
     const done = await progressOf(handle);
     expect(done).toMatchObject({ phase: 'done', users: directory.users.length, licenseAssignments: expectedAssignments, pagesFetched: result.pagesFetched, startedAt: starting.startedAt });
     expect(await phaseAttributeOf(handle)).toBe('done');
+    expect(await detailsOf(handle)).toContain('**Phase** done');
   });
 
   it('marks a failed sync SyncPhase "failed" with its cause in the progress query', async () => {

@@ -1,6 +1,7 @@
 // The operator commands of the CLI, driven through commander against a dev server, the simulators
-// and the real store: `diff` for a known change between two syncs (checked against the independent
-// expectation), a dry run that uploads nothing and prints its diff, `watch` to a sync's end and to
+// and the real store: `diff` (asked of the worker through Temporal, no database opened here) for a
+// known change between two syncs (checked against the independent expectation), a diff no worker
+// answers, a dry run that uploads nothing and prints its diff, `watch` to a sync's end and to
 // a failure's cause and fix, a schedule created, triggered (twice: once beside a sync started by
 // hand) and deleted, and `export-history` writing a history that replays.
 import { randomUUID } from 'node:crypto';
@@ -11,8 +12,8 @@ import { Command } from 'commander';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { postgresStore } from '../activities/store/sql';
 import { printSyncOutcome, registerOperatorCommands, type OperatorContext } from '../client/operator-commands';
+import { connectionDiff } from '../client/diff-command';
 import { syncScheduleId } from '../client/schedule-command';
 import { startSync } from '../client/start-sync';
 import { capturingTerminal } from '../client/terminal';
@@ -101,7 +102,7 @@ describe('operator commands', () => {
     const exits: number[] = [];
     const ctx: OperatorContext = {
       connect: async () => h.env.client,
-      openStore: async () => postgresStore(process.env.TEST_DATABASE_URL as string, 2),
+      taskQueue: h.taskQueue,
       out,
       exit: (code) => exits.push(code),
     };
@@ -138,6 +139,13 @@ describe('operator commands', () => {
     for (const email of expected.removed) expect(printed).toMatch(new RegExp(`removed +${email.replace(/[.+]/g, '\\$&')}`));
     expect(printed).not.toContain('\u001b[');
     process.stdout.write(`\n--- diff ${id} (sample) ---\n${printed}\n`);
+  });
+
+  it('says so when no worker answers a diff, instead of waiting for ever', async () => {
+    const silent = `${h.taskQueue}-nobody-polls`;
+    await expect(connectionDiff(h.env.client, silent, connectionId('silent'), undefined, 2)).rejects.toThrow(
+      `No worker answered on task queue ${silent} within 2 s: the diff is read from the worker's store, so start the worker (or set TEMPORAL_TASK_QUEUE to the one it polls).`,
+    );
   });
 
   it('runs a dry run that uploads nothing and prints its diff against the last published sync', async () => {

@@ -11,6 +11,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startCodecServer, type CodecServer } from '../client/codec-server';
+import { SECRET_MASK } from '../client/codec-masking';
 import { startSync } from '../client/start-sync';
 import { AesGcmPayloadCodec } from '../worker/codec';
 import { parseEncryptionKeys } from '../worker/encryption-keys';
@@ -116,7 +117,7 @@ describe('credentials in history and logs', () => {
     }
   });
 
-  it('finds the input again by decoding the history through the codec server', async () => {
+  it('finds the input again by decoding the history through the codec server, credentials masked', async () => {
     for (const { handle, input } of runs) {
       const started = (await handle.fetchHistory()).events?.[0].workflowExecutionStartedEventAttributes;
       const payloads = (started?.input?.payloads ?? []).map((p) => ({
@@ -134,7 +135,10 @@ describe('credentials in history and logs', () => {
         metadata: Object.fromEntries(Object.entries(decoded[0].metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
         data: Buffer.from(decoded[0].data, 'base64'),
       });
-      expect(value).toMatchObject({ connectionId: input.connectionId, pingOne: input.pingOne, torii: input.torii });
+      // Everything but the credentials, which the codec server shows as its mask.
+      const masked = { ...input.torii, ...(input.torii.apiKey ? { apiKey: SECRET_MASK } : {}) };
+      expect(value).toMatchObject({ connectionId: input.connectionId, pingOne: { ...input.pingOne, clientSecret: SECRET_MASK }, torii: masked });
+      expect(JSON.stringify(value)).not.toContain(input.pingOne.clientSecret);
     }
   });
 
@@ -147,7 +151,8 @@ describe('credentials in history and logs', () => {
     const started = (JSON.parse(stdout) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { metadata: { encoding: string }; data: string }[] } } }[] }).events[0];
     const [payload] = started.workflowExecutionStartedEventAttributes?.input.payloads ?? [];
     expect(Buffer.from(payload.metadata.encoding, 'base64').toString()).toBe('json/plain');
-    expect(JSON.parse(Buffer.from(payload.data, 'base64').toString())).toMatchObject({ connectionId: input.connectionId, pingOne: input.pingOne });
+    expect(JSON.parse(Buffer.from(payload.data, 'base64').toString())).toMatchObject({ connectionId: input.connectionId, pingOne: { ...input.pingOne, clientSecret: SECRET_MASK } });
+    expect(stdout).not.toContain(input.pingOne.clientSecret);
     // Without the codec server the same command sees ciphertext: every payload but the search
     // attributes (Temporal indexes them) and patch markers (the SDK writes the patch id itself),
     // which never pass through a codec and hold no secret.

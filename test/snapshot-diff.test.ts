@@ -2,6 +2,7 @@
 import { diffSnapshots, type AssignmentPairRow, type LicensePairRow, type UserPairRow } from '../activities/store/snapshot-diff';
 import type { ConnectionDiff } from '../client/diff-command';
 import { printDiff } from '../client/diff-command';
+import { bounded } from '../activities/store/connection-diff';
 import { capturingTerminal } from '../client/terminal';
 
 const user = (id: string, before: string | null, after: string | null): UserPairRow => ({ user_id: id, email: `${id}@example.com`, before, after });
@@ -46,13 +47,29 @@ describe('diffSnapshots', () => {
     expect(() => diffSnapshots([], [], [assignment('ghost', 'bob', false, true)])).toThrow(/application ghost/);
   });
 
+  it('bounds the rows one answer carries, in print order, keeping the totals whole', () => {
+    const diff = diffSnapshots(
+      [user('amy', null, 'enabled'), user('bob', null, 'enabled'), user('cat', 'enabled', null)],
+      [license('a1', 'Slack', 'Slack')],
+      [assignment('a1', 'amy', false, true), assignment('a1', 'bob', false, true)],
+    );
+    const { diff: cut, rowsLeftOut } = bounded(diff, 3);
+    expect(cut.users.added.map((u) => u.userId)).toEqual(['amy', 'bob']);
+    expect(cut.users.removed.map((u) => u.userId)).toEqual(['cat']);
+    expect(cut.applications[0].gained).toEqual([]);
+    expect(rowsLeftOut).toBe(2);
+    expect(cut.totals).toEqual(diff.totals);
+    expect(bounded(diff, 100)).toEqual({ diff, rowsLeftOut: 0 });
+  });
+
   it('prints tables without colour off a TTY, cut at the limit with a hint', () => {
     const diff = diffSnapshots([user('amy', null, 'enabled'), user('bob', null, 'enabled'), user('cat', 'enabled', 'disabled')], [license('a1', 'Slack', 'Slack')], [assignment('a1', 'amy', false, true)]);
     const result: ConnectionDiff = {
       connectionId: 'acme',
-      before: { snapshotId: 'aaaaaaaa-1', status: 'published', finishedAt: new Date('2026-01-02T03:04:00Z'), environmentId: 'e' },
-      after: { snapshotId: 'bbbbbbbb-2', status: 'dry-run', finishedAt: new Date('2026-01-03T03:04:00Z'), environmentId: 'e' },
+      before: { snapshotId: 'aaaaaaaa-1', status: 'published', finishedAt: '2026-01-02T03:04:00.000Z', environmentId: 'e' },
+      after: { snapshotId: 'bbbbbbbb-2', status: 'dry-run', finishedAt: '2026-01-03T03:04:00.000Z', environmentId: 'e' },
       diff,
+      rowsLeftOut: 0,
     };
     const out = capturingTerminal();
     printDiff(out, result, { limit: 2 });

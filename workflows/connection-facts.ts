@@ -35,3 +35,19 @@ export function syncStartOptions(input: ValidSyncInput): { memo: Record<string, 
     staticSummary: `PingOne → Torii sync of ${facts.connectionId}${facts.dryRun ? ' (dry run)' : ''}`,
   };
 }
+
+/**
+ * The UI's Details of a sync started by a client (markdown). It lives in the started event, so it
+ * shows with no worker running; the current details need one (a worker answers them, replaying the
+ * history once the sync ended). Not given to the scheduled sync's child start: that would change
+ * the workflow's command, and the facts are in its memo and summary already.
+ */
+export function syncStaticDetails(input: ValidSyncInput): string {
+  const facts = connectionFacts(input);
+  // One paragraph: the UI sizes its details frame to a few lines and clips what is below.
+  return (
+    `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run: the file is kept, not uploaded)' : ''} · ` +
+    `PingOne environment \`${facts.environmentId}\`, client \`${facts.clientId}\`${facts.tokenUrl ? `, token URL ${facts.tokenUrl}` : ''} · ` +
+    `Torii app account ${facts.toriiAppAccountId}`
+  );
+}

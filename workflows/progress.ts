@@ -1,7 +1,9 @@
 // What a running sync shows the outside, all moved by the workflow through this board: the
 // `progress` query's state; the search attributes operators filter on (upserted when a phase or the
 // connection changes, never per page, so history stays small); the UI's current details (markdown,
-// refreshed on every change: they cost no history event); a log line per phase; and the sync's
+// refreshed on every change: they cost no history event; the SDK answers them to the UI's metadata
+// query, so after the sync ends a worker replaying its history shows the final phase); a log line
+// per phase; and the sync's
 // outcome metrics. The workflow only says what happened: enterPhase, update, fail, finish.
 import { defineQuery, log, metricMeter, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
@@ -107,17 +109,19 @@ export class SyncProgressBoard {
 
 /** The UI's "current details": one screen of markdown an operator reads at a glance. */
 export function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
-  const lines: string[] = [];
+  // Most telling first, paragraphs apart (markdown joins adjacent lines), counts on one line: the UI
+  // sizes its details frame to a few lines and clips what is below.
+  const paragraphs = [`**Phase** ${state.phase} · started ${state.startedAt}`];
+  if (state.lastError) paragraphs.push(`**Last problem** ${state.lastError}`);
+  paragraphs.push(
+    `${state.pagesFetched} pages · ${state.users} users · ${state.groups} groups · ${state.applications} applications · ` +
+      `${state.licenseAssignments} license assignments · ${state.listingsRunning} chains running`,
+  );
   if (facts) {
-    lines.push(
+    paragraphs.push(
       `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run)' : ''} · PingOne environment \`${facts.environmentId}\`` +
         `${regionName ? ` in ${regionName}` : ''} · Torii app account ${facts.toriiAppAccountId}`,
     );
   }
-  lines.push(`**Phase** ${state.phase} · started ${state.startedAt}`, '');
-  lines.push('| pages | users | groups | applications | license assignments | chains running |');
-  lines.push('|---:|---:|---:|---:|---:|---:|');
-  lines.push(`| ${state.pagesFetched} | ${state.users} | ${state.groups} | ${state.applications} | ${state.licenseAssignments} | ${state.listingsRunning} |`);
-  if (state.lastError) lines.push('', `**Last problem** ${state.lastError}`);
-  return lines.join('\n');
+  return paragraphs.join('\n\n');
 }
