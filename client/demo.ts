@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { encryptingDataConverter } from '../worker/codec';
+import { encryptingDataConverter } from '../contract/codec';
 import { loadConfig } from '../worker/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';

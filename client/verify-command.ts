@@ -3,7 +3,7 @@
 // so tests run them against a test server.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { AesGcmPayloadCodec } from '../worker/codec';
+import { AesGcmPayloadCodec } from '../contract/codec';
 import { ConfigError, loadConfig } from '../worker/config';
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { startCodecServer } from './codec-server';

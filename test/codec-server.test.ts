@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { freePort } from '../client/dev-server';
 import { registerSecurityCommands } from '../client/verify-command';
 import { payloadToJson, startCodecServer, type CodecServer } from '../client/codec-server';
-import { AesGcmPayloadCodec } from '../worker/codec';
+import { AesGcmPayloadCodec } from '../contract/codec';
 
 const TOKEN = 'codec-server-test-token-8Hq2Lm5Vx';
 const UI = 'http://localhost:8233';

@@ -3,9 +3,9 @@
 // list checked line by line, and no fallback to plain text without a key.
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../worker/codec';
+import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../contract/codec';
 import { ConfigError, loadConfig } from '../worker/config';
-import { parseEncryptionKeys, type EncryptionKey } from '../worker/encryption-keys';
+import { parseEncryptionKeys, type EncryptionKey } from '../contract/encryption-keys';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('utf8');

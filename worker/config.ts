@@ -1,6 +1,7 @@
 // The worker's configuration: one zod schema over the environment, checked at start, with one
 // readable line per bad variable.
 import { z } from 'zod';
+import { ConfigError } from '../contract/config-error';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 import { securityConfig } from './config-security';
 
@@ -56,12 +57,7 @@ export const WorkerConfigSchema = z.object({
 
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The worker's configuration is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Reads the configuration; empty variables count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {

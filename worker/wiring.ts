@@ -21,6 +21,7 @@ export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMB
 
 export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   registerSecret(config.TORII_API_KEY);
+  for (const { key } of config.SYNC_ENCRYPTION_KEYS ?? []) registerSecret(key.toString('base64'));
   if (config.DATABASE_URL) registerSecret(databasePassword(config.DATABASE_URL));
   // On the runtime's meter, so they leave through the runtime's Prometheus exporter (worker/telemetry.ts).
   const metrics = syncMetrics(Runtime.instance().metricMeter);

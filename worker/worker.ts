@@ -12,7 +12,7 @@ export interface SyncWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Required: history is always encrypted (worker/codec.ts encryptingDataConverter). */
+  /** Required: history is always encrypted (contract/codec.ts encryptingDataConverter). */
   dataConverter: DataConverter;
 }
 

@@ -16,6 +16,7 @@ import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
+import { unencryptedInputFailure } from './unencrypted-input';
 
 export { progressQuery } from './progress';
 
@@ -50,6 +51,11 @@ const MAX_LISTING_LANES = 48;
 export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
   const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
   const guard = new DeletionGuard(board);
+  const unencrypted = unencryptedInputFailure(rawInput, 'sync');
+  if (unencrypted) {
+    board.fail(unencrypted);
+    throw unencrypted;
+  }
   const parsed = SyncInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const invalid = ApplicationFailure.nonRetryable(
