@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../contract/codec';
 import { ConfigError, loadConfig } from '../worker/config';
+import { arrivedUnencrypted, payloadConverter } from '../contract/payload-converter';
 import { parseEncryptionKeys, type EncryptionKey } from '../contract/encryption-keys';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
@@ -58,9 +59,17 @@ describe('AesGcmPayloadCodec', () => {
     await expect(new AesGcmPayloadCodec([k1, { id: 'k2', key: k1.key }]).decode([swapped])).rejects.toThrow('did not decrypt');
   });
 
-  it('passes payloads that were never encrypted through unchanged', async () => {
+  it('passes payloads that were never encrypted through, marked as having arrived so', async () => {
     const plain = defaultPayloadConverter.toPayload({ written: 'before encryption' });
-    expect(await new AesGcmPayloadCodec([k1]).decode([plain])).toEqual([plain]);
+    const [decoded] = await new AesGcmPayloadCodec([k1]).decode([plain]);
+    expect(decoded.data).toEqual(plain.data);
+    expect(Buffer.from(decoded.metadata?.['arrived-unencrypted'] ?? []).toString()).toBe('true');
+    // The project's payload converter hands the workflow the same value, carrying the mark.
+    const value = payloadConverter.fromPayload(decoded);
+    expect(value).toEqual({ written: 'before encryption' });
+    expect(arrivedUnencrypted(value)).toBe(true);
+    const [sealed] = await new AesGcmPayloadCodec([k1]).encode([plain]);
+    expect(arrivedUnencrypted(payloadConverter.fromPayload((await new AesGcmPayloadCodec([k1]).decode([sealed]))[0]))).toBe(false);
   });
 });
 
