@@ -42,7 +42,8 @@ export const WorkerConfigSchema = z.object({
   ...securityConfig,
   // Telemetry: Prometheus metrics (the SDK's and the sync's own) when METRICS_PORT is set; JSON logs.
   METRICS_PORT: z.coerce.number({ error: 'must be a TCP port number' }).int('must be a TCP port number').min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535').optional(),
-  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, like 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  // Loopback by default: metrics name connections and hosts; a container sets 0.0.0.0 on purpose.
+  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, like 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   LOG_LEVEL: z
     .string()
     .transform((v) => v.toUpperCase())
