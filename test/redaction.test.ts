@@ -28,7 +28,7 @@ describe('what an activity throws', () => {
   it('leaves a got error behind, keeping only its redacted message', async () => {
     const secret = 'form-secret-Mv8Qz2Lp';
     const port = await freePort();
-    const error = await createHttp({ requestTimeoutMs: 2000 })
+    const error = await createHttp({ requestTimeoutMs: 2000, maxResponseBytes: 1024 * 1024 })
       .post(`http://127.0.0.1:${port}/env/as/token`, {
         form: { grant_type: 'client_credentials', client_secret: secret },
         headers: { authorization: `Bearer header-token-Jw3Kx9Tq5` },

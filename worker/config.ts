@@ -39,6 +39,10 @@ export const WorkerConfigSchema = z.object({
     .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
   PINGONE_ADMIN_LOOKUP_LIMIT: positiveInt('candidate users of an admin-only app worth one request each').default(200),
   HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(30_000),
+  // A 200-user PingOne page is under 1 MB. 8 MB is eight times that, and one license's answers in
+  // flight together (activities/pingone/http.ts) plus their parsed objects stay well inside the
+  // worker's 96 MB heap beside other connections' pages. Above it a request is aborted.
+  HTTP_MAX_RESPONSE_BYTES: positiveInt('bytes of PingOne or Torii response bodies').default(8 * 1024 * 1024),
   ...securityConfig,
   // Telemetry: Prometheus metrics (the SDK's and the sync's own) when METRICS_PORT is set; JSON logs.
   METRICS_PORT: z.coerce.number({ error: 'must be a TCP port number' }).int('must be a TCP port number').min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535').optional(),

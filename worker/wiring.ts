@@ -25,13 +25,13 @@ export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<
   if (config.DATABASE_URL) registerSecret(databasePassword(config.DATABASE_URL));
   // On the runtime's meter, so they leave through the runtime's Prometheus exporter (worker/telemetry.ts).
   const metrics = syncMetrics(Runtime.instance().metricMeter);
-  const http = countingRequests(createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS }), metrics);
+  const http = countingRequests(createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS, maxResponseBytes: config.HTTP_MAX_RESPONSE_BYTES }), metrics);
   return {
     sql,
     http,
     metrics,
     tokens: new TokenCache(http),
-    budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }),
+    budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }, config.HTTP_MAX_RESPONSE_BYTES),
     hostPolicy: {
       authBaseUrl: config.PINGONE_AUTH_URL,
       apiBaseUrl: config.PINGONE_API_URL,

@@ -10,12 +10,13 @@ import {
   classifyTransportError,
   isInvalidToken,
   malformedAnswer,
+  responseTooLarge,
   type ClassifyContext,
   type PingOneAnswer,
   type PingOneResource,
 } from './classify';
 import type { RateBudget, RateBudgets } from './rate-budget';
-import { parseJson } from './http';
+import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 import type { ClientCredentials, TokenCache } from './token';
 
 export interface PingOneApiDeps {
@@ -86,6 +87,8 @@ export class PingOneApi {
       this.stats.requests++;
       try {
         response = await this.deps.http.get(url, {
+          // The license's answers in flight share one allowance of bytes (activities/pingone/http.ts).
+          context: this.target.budget.bodies ? { [BODY_ALLOWANCE]: this.target.budget.bodies } : {},
           headers: {
             authorization: `Bearer ${token}`,
             accept: 'application/json',
@@ -93,6 +96,7 @@ export class PingOneApi {
           },
         });
       } catch (err) {
+        if (err instanceof ResponseTooLargeError) throw new ProblemError(responseTooLarge(host, resource, err));
         throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
       }
     } finally {
@@ -100,6 +104,7 @@ export class PingOneApi {
     }
     const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
     const json = parseJson(response.body);
+    if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode === 200 && !json.ok) {
       throw new ProblemError(malformedAnswer(host, resource, 'a body that is not valid JSON (cut short?)'));
     }

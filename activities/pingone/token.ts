@@ -5,8 +5,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
-import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, type ClassifyContext } from './classify';
-import { parseJson } from './http';
+import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, responseTooLarge, type ClassifyContext } from './classify';
+import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 
 export interface ClientCredentials {
   tokenUrl: string;
@@ -95,8 +95,11 @@ export class TokenCache {
     try {
       const response = await this.http.post(credentials.tokenUrl, { form, headers });
       const json = parseJson(response.body);
+      if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(ctx.host, 'token', { maxDepth: MAX_JSON_DEPTH }));
       return { status: response.statusCode, body: json.ok ? json.value : response.body, headers: response.headers };
     } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      if (err instanceof ResponseTooLargeError) throw new ProblemError(responseTooLarge(ctx.host, 'token', err));
       throw new ProblemError(classifyTransportError(err as { code?: string }, ctx.host, 'token'));
     }
   }

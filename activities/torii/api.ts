@@ -6,8 +6,8 @@ import { basename } from 'node:path';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
-import { parseJson } from '../pingone/http';
-import { classifyToriiAnswer, classifyToriiTransport, type ToriiStep } from './classify';
+import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from '../pingone/http';
+import { classifyToriiAnswer, classifyToriiTransport, toriiResponseTooLarge, type ToriiStep } from './classify';
 
 export const DIRECT_UPLOAD_LIMIT = 3 * 1024 * 1024;
 
@@ -28,9 +28,13 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
     try {
       response = await send();
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) throw new ProblemError(toriiResponseTooLarge(step, host, err));
       throw new ProblemError(classifyToriiTransport(step, err as { code?: string }, host));
     }
-    const json = parseJson(response.body);
+    // The presigned URL's storage host is named by an answer, not by configuration: what it says is
+    // never read into a message (its status is enough to classify).
+    const json = step === 'presigned-put' ? ({ ok: false, tooDeep: false } as const) : parseJson(response.body);
+    if (!json.ok && json.tooDeep) throw new ProblemError(toriiResponseTooLarge(step, host, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw new ProblemError(classifyToriiAnswer(step, response.statusCode, json.ok ? json.value : undefined, response.headers));
     }
