@@ -64,7 +64,7 @@ export const ToriiTargetSchema = z.strictObject(
   { error: (i) => (i.input === undefined ? 'required' : 'must be an object') },
 );
 
-/** The PingOne rate budget of a connection; connections naming one `licenseKey` share it. */
+/** The PingOne rate budget of a connection's Worker app (activities/connection.ts); a `licenseKey` separates budgets within one app. */
 export const RateLimitSchema = z.strictObject(
   {
     requestsPerSecond: z
