@@ -2,11 +2,14 @@
 // against the host policy (refused before any request), classification facts attached.
 import { createHash } from 'node:crypto';
 import { ProblemError } from './problem';
+import { registerSecret } from './redact';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
 import type { PingOneConnection, RateLimitOptions } from '../workflows/contract';
 
 export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
+  // First, so no message about the hosts (a secret pasted into the Token URL) can carry it.
+  registerSecret(pingOne.clientSecret);
   try {
     return resolveEndpoints(pingOne, policy);
   } catch (err) {

@@ -146,6 +146,14 @@ export function createActivities(deps: ActivityDeps) {
           });
         }
         const next = nextLink(page) ?? null;
+        if (next !== null && !api.isOwnUrl(next)) {
+          throw new ProblemError({
+            type: 'PingOneMalformedResponse',
+            cause: `PingOne answered a ${spec.resource} page whose next link leads outside environment ${args.pingOne.environmentId} on ${new URL(url).host}.`,
+            fix: 'Nothing to do: the link is not followed and the page is fetched again.',
+            retryable: true,
+          });
+        }
         if (next === url) {
           throw new ProblemError({
             type: 'PingOnePagingLoop',

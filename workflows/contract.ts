@@ -115,7 +115,7 @@ export function describeInputProblems(error: z.ZodError): string[] {
     const path = issue.path.map(String).join('.');
     const message =
       issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => shown(k)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
         : issue.message;
     return path ? `${path}: ${message}` : message;
   });

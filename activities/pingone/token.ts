@@ -69,9 +69,10 @@ export class TokenCache {
             retryable: true,
           });
         }
-        registerSecret(parsed.access_token);
-        this.methods.set(methodKey, method);
         const lifetimeMs = (typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 3600) * 1000;
+        // Masked while it works; it leaves the registry once it has expired.
+        registerSecret(parsed.access_token, this.now() + lifetimeMs);
+        this.methods.set(methodKey, method);
         // Renew a minute early (or at 90% for short lifetimes) so no request carries a dying token.
         return { accessToken: parsed.access_token, renewAt: this.now() + Math.max(lifetimeMs - 60_000, lifetimeMs * 0.9) };
       }
