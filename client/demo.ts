@@ -40,6 +40,8 @@ async function demo(opts: { users: string; keepRunning?: boolean }): Promise<voi
     PINGONE_AUTH_URL: pingone.authUrl,
     PINGONE_API_URL: pingone.apiUrl,
     PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    // The Torii simulator presigns uploads to itself, on loopback.
+    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
     EMBEDDED_DATABASE_DIR: process.env.EMBEDDED_DATABASE_DIR ?? 'var/demo/pglite',
     SYNC_FILES_DIR: process.env.SYNC_FILES_DIR ?? 'var/demo/files',
   });

@@ -37,6 +37,13 @@ export const WorkerConfigSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
+  // Presigned upload hosts exempt from the public-host rule: a private storage endpoint, or the
+  // tests' Torii simulator on loopback. Empty by default: nothing is exempt unless named here.
+  TORII_UPLOAD_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
   PINGONE_ADMIN_LOOKUP_LIMIT: positiveInt('candidate users of an admin-only app worth one request each').default(200),
   HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(30_000),
   // A 200-user PingOne page is under 1 MB. 8 MB is eight times that, and one license's answers in

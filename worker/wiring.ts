@@ -39,6 +39,7 @@ export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<
     },
     toriiApiUrl: config.TORII_API_URL,
     toriiApiKey: config.TORII_API_KEY,
+    toriiUploadAllowedHosts: config.TORII_UPLOAD_ALLOWED_HOSTS,
     filesDir: resolve(config.SYNC_FILES_DIR),
     adminLookupLimit: config.PINGONE_ADMIN_LOOKUP_LIMIT,
     chainSplitAbove: config.PINGONE_CHAIN_SPLIT_USERS,

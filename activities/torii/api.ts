@@ -7,6 +7,7 @@ import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
 import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from '../pingone/http';
+import { NOT_PUBLIC_CODE, publicOnlyLookup, uploadUrlAllowed, uploadUrlRefused } from './upload-url';
 import { classifyToriiAnswer, classifyToriiTransport, toriiResponseTooLarge, type ToriiStep } from './classify';
 
 export const DIRECT_UPLOAD_LIMIT = 3 * 1024 * 1024;
@@ -16,8 +17,11 @@ export interface ToriiSink {
   sync(fileId: number, appAccountId: number): Promise<void>;
 }
 
-/** `directUploadLimit`: files up to this size are uploaded directly, larger ones through a presigned URL. */
-export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT): ToriiSink {
+/**
+ * `directUploadLimit`: files up to this size are uploaded directly, larger ones through a presigned
+ * URL. `uploadAllowedHosts` (TORII_UPLOAD_ALLOWED_HOSTS): presigned URL hosts exempt from the public-host rule.
+ */
+export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT, uploadAllowedHosts: string[] = []): ToriiSink {
   registerSecret(apiKey);
   const base = apiUrl.replace(/\/+$/, '');
   const host = new URL(base).host;
@@ -29,6 +33,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
       response = await send();
     } catch (err) {
       if (err instanceof ResponseTooLargeError) throw new ProblemError(toriiResponseTooLarge(step, host, err));
+      if ((err as { code?: string }).code === NOT_PUBLIC_CODE) throw new ProblemError(uploadUrlRefused());
       throw new ProblemError(classifyToriiTransport(step, err as { code?: string }, host));
     }
     // The presigned URL's storage host is named by an answer, not by configuration: what it says is
@@ -66,9 +71,16 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
           throw new ProblemError({ type: 'ToriiMalformedResponse', cause: 'Torii answered the upload URL request without url and filePath.', fix: 'Nothing to do: the upload is tried again.', retryable: true });
         }
         const url = params.url;
+        const target = uploadUrlAllowed(url, uploadAllowedHosts);
+        if (!target.allowed) throw new ProblemError(uploadUrlRefused());
         try {
           await call('presigned-put', () =>
-            http.put(url, { body: createReadStream(path), headers: { 'content-type': 'application/json', 'content-length': String(bytes) } }),
+            http.put(url, {
+              body: createReadStream(path),
+              headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+              // Connect only to public addresses, whatever the name resolves to by then.
+              ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
+            }),
           );
         } catch (err) {
           if (attempt < 3 && err instanceof ProblemError && err.problem.type === 'ToriiUploadUrlExpired') continue;
