@@ -19,12 +19,16 @@ const STAGING = '.staging';
 export const LEFTOVER_AGE_MS = 15 * 60_000;
 
 
-/** `dir/...parts`, resolved, refused unless it stays strictly inside `dir`. */
+/**
+ * `dir/...parts`, each part one plain path segment, resolved and refused unless it stays strictly
+ * inside `dir`: a checkpoint's snapshot id cannot reach another connection's folder, let alone out.
+ */
 export function insideFilesDir(dir: string, ...parts: string[]): string {
   const root = resolve(dir);
   const path = resolve(root, ...parts);
   const rel = relative(root, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+  const plainSegments = parts.every((part) => part !== '' && part !== '.' && part !== '..' && !/[/\\\0]/.test(part));
+  if (!plainSegments || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
     throw new ProblemError({
       type: 'StagedPathRefused',
       cause: 'The Torii file of this sync would be written outside SYNC_FILES_DIR (its snapshot id or connection id leads out of it); nothing was written.',
