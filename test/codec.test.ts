@@ -1,6 +1,8 @@
 // The history encryption: AES-256-GCM payloads with the key id in their metadata, rotation (the
 // first key encrypts, all decrypt), tampering and unknown keys refused in words, the operator's key
 // list checked line by line, and no fallback to plain text without a key.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../contract/codec';
@@ -107,5 +109,18 @@ describe('encryption keys from the environment', () => {
     const converter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(good('k1')).keys });
     expect(converter.payloadCodecs).toHaveLength(1);
     expect(converter.failureConverterPath).toMatch(/failure-converter/);
+  });
+});
+
+describe('the contract module', () => {
+  it('imports nothing of workflows/, activities/, worker/ or client/, and client/ takes its data converter from it', () => {
+    const root = join(__dirname, '..');
+    const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map(([, spec]) => spec);
+    for (const file of readdirSync(join(root, 'contract')).filter((f) => f.endsWith('.ts'))) {
+      expect({ file, outside: imports(join(root, 'contract', file)).filter((spec) => spec.startsWith('.') && !spec.startsWith('./')) }).toEqual({ file, outside: [] });
+    }
+    for (const file of readdirSync(join(root, 'client')).filter((f) => f.endsWith('.ts'))) {
+      expect({ file, codec: imports(join(root, 'client', file)).filter((spec) => /worker\/(codec|encryption-keys|failure-converter)/.test(spec)) }).toEqual({ file, codec: [] });
+    }
   });
 });
