@@ -10,7 +10,7 @@ import got, { type Got } from 'got';
 export interface HttpSettings {
   /** Milliseconds a single request may take before it counts as a timeout. */
   requestTimeoutMs: number;
-  /** Bytes of one response body (decompressed) above which the request is aborted (HTTP_MAX_RESPONSE_BYTES). */
+  /** HTTP_MAX_RESPONSE_BYTES: bytes (decompressed) a response body, or a group sharing a BodyAllowance, may hold before it is aborted. */
   maxResponseBytes: number;
 }
 
