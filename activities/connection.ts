@@ -1,11 +1,15 @@
 // Turns a connection's form values into a ready PingOne API client: endpoints resolved and checked
 // against the host policy (refused before any request), classification facts attached.
+import { createHash } from 'node:crypto';
 import { ProblemError } from './problem';
+import { registerSecret } from './redact';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
 import type { PingOneConnection, RateLimitOptions } from '../workflows/contract';
 
 export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
+  // First, so no message about the hosts (a secret pasted into the Token URL) can carry it.
+  registerSecret(pingOne.clientSecret);
   try {
     return resolveEndpoints(pingOne, policy);
   } catch (err) {
@@ -22,11 +26,15 @@ export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): Re
 }
 
 /**
- * The license a connection's requests count against: named by the connection, or else its Worker
- * app's token client, since one Worker app serving several environments is one license.
+ * The budget a connection's requests count against: its Worker app (one app serving several
+ * environments is one license), as proven by the token host, the Client ID and the Client Secret
+ * together. Nothing else in an input is proof of anything, so a stranger with another's Client ID
+ * and a wrong secret, or naming another's licenseKey, gets a budget of its own and can neither
+ * change nor slow the owner's. A licenseKey separates budgets within one Worker app only.
  */
 export function licenseKeyOf(pingOne: PingOneConnection, tokenUrl: string, rateLimit?: RateLimitOptions): string {
-  return rateLimit?.licenseKey ? `license:${rateLimit.licenseKey}` : `client:${new URL(tokenUrl).host}/${pingOne.clientId}`;
+  const app = createHash('sha256').update(`${new URL(tokenUrl).host}\n${pingOne.clientId}\n${pingOne.clientSecret}`).digest('base64url');
+  return rateLimit?.licenseKey ? `app:${app}/license:${rateLimit.licenseKey}` : `app:${app}`;
 }
 
 export function pingOneApiFor(pingOne: PingOneConnection, policy: HostPolicy, deps: PingOneApiDeps, rateLimit?: RateLimitOptions): PingOneApi {

@@ -1,7 +1,6 @@
 // The sync's activities, built by a factory from their dependencies (store, HTTP, token cache,
 // host policy, Torii sink) so tests hand in simulators without module mocking. Each activity is one
 // side effect with a small plain-data result: no page data and no token ever enters history.
-import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Got } from 'got';
 import type { PingOneConnection, RateLimitOptions, ToriiTarget } from '../workflows/contract';
@@ -9,6 +8,7 @@ import { endpointsFor, pingOneApiFor } from './connection';
 import { ProblemError, reportingProblems } from './problem';
 import { malformedAnswer } from './pingone/classify';
 import type { PingOneApi } from './pingone/api';
+import { dryRunFilePath, removeOlderDryRuns, stagedUploadPath } from './staged-files';
 import type { RateBudgets } from './pingone/rate-budget';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
@@ -47,6 +47,8 @@ export interface ActivityDeps {
   metrics: SyncMetrics;
   /** Files up to this size are uploaded to Torii directly, larger ones through a presigned URL; default Torii's 3 MB. */
   toriiDirectUploadLimit?: number;
+  /** TORII_UPLOAD_ALLOWED_HOSTS: presigned upload hosts exempt from the public-host rule (activities/torii/upload-url.ts). */
+  toriiUploadAllowedHosts?: string[];
   /** Replaces the Torii sink (tests, other sinks). */
   toriiSink?: (apiKey: string) => ToriiSink;
   /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
@@ -127,7 +129,7 @@ export function createActivities(deps: ActivityDeps) {
         retryable: false,
       });
     }
-    return deps.toriiSink ? deps.toriiSink(apiKey) : toriiApi(deps.http, deps.toriiApiUrl, apiKey, deps.toriiDirectUploadLimit);
+    return deps.toriiSink ? deps.toriiSink(apiKey) : toriiApi(deps.http, deps.toriiApiUrl, apiKey, deps.toriiDirectUploadLimit, deps.toriiUploadAllowedHosts);
   };
 
   return {
@@ -170,6 +172,14 @@ export function createActivities(deps: ActivityDeps) {
           });
         }
         const next = nextLink(page) ?? null;
+        if (next !== null && !api.isOwnUrl(next)) {
+          throw new ProblemError({
+            type: 'PingOneMalformedResponse',
+            cause: `PingOne answered a ${spec.resource} page whose next link leads outside environment ${args.pingOne.environmentId} on ${new URL(url).host}.`,
+            fix: 'Nothing to do: the link is not followed and the page is fetched again.',
+            retryable: true,
+          });
+        }
         if (next === url) {
           throw new ProblemError({
             type: 'PingOnePagingLoop',
@@ -265,9 +275,14 @@ export function createActivities(deps: ActivityDeps) {
     async publishSnapshot(args: PublishArgs): Promise<{ fileId: number | null; filePath: string | null; bytes: number }> {
       return reportingProblems(async () => {
         const sink = args.dryRun ? undefined : sinkFor(args.torii);
-        const path = join(deps.filesDir, args.connectionId, `${args.snapshotId}.json`);
+        const path = sink
+          ? await stagedUploadPath(deps.filesDir, args.connectionId, args.snapshotId)
+          : await dryRunFilePath(deps.filesDir, args.connectionId, args.snapshotId);
         const file = await writeToriiFile(deps.sql, args, path);
-        if (!sink) return { fileId: null, filePath: file.path, bytes: file.bytes };
+        if (!sink) {
+          await removeOlderDryRuns(file.path);
+          return { fileId: null, filePath: file.path, bytes: file.bytes };
+        }
         try {
           const fileId = await sink.upload(file.path, file.bytes);
           deps.metrics.toriiUploads.add(1, { via: file.bytes <= DIRECT_UPLOAD_LIMIT ? 'direct' : 'presigned' });

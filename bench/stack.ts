@@ -37,6 +37,8 @@ export async function startStack(directory: Directory, latencyMs: number, budget
     PINGONE_AUTH_URL: pingone.authUrl,
     PINGONE_API_URL: pingone.apiUrl,
     PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    // The Torii simulator presigns uploads to itself, on loopback.
+    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
     SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'bench-files-')),
     SYNC_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   };

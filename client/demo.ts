@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { AesGcmPayloadCodec, encryptingDataConverter } from '../worker/codec';
+import { AesGcmPayloadCodec, encryptingDataConverter } from '../contract/codec';
 import { loadConfig } from '../worker/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';
@@ -83,6 +83,8 @@ async function demo(opts: DemoFlags): Promise<void> {
     PINGONE_AUTH_URL: pingone.authUrl,
     PINGONE_API_URL: pingone.apiUrl,
     PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    // The Torii simulator presigns uploads to itself, on loopback.
+    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
     EMBEDDED_DATABASE_DIR: process.env.EMBEDDED_DATABASE_DIR ?? 'var/demo/pglite',
     SYNC_FILES_DIR: process.env.SYNC_FILES_DIR ?? 'var/demo/files',
   });

@@ -10,6 +10,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_TASK_QUEUE, syncWorkflowId, type SyncInput } from '../workflows/contract';
 import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
 import type { scheduledPingOneSync } from '../workflows/scheduled-sync';
+import { requireEncryptingClient } from './encrypted-client';
 import { validateSyncInput } from './start-sync';
 import { paint, table, type Terminal } from './terminal';
 
@@ -52,6 +53,7 @@ function durationMs(value: string, flag: string): number {
 }
 
 export async function createSyncSchedule(client: Client, rawInput: SyncInput, settings: ScheduleSettings = DEFAULT_SCHEDULE): Promise<ScheduleHandle> {
+  requireEncryptingClient(client);
   const input = validateSyncInput(rawInput);
   const every = durationMs(settings.every, '--every');
   const jitter = durationMs(settings.jitter, '--jitter');

@@ -12,6 +12,7 @@ import {
   type ValidSyncInput,
 } from '../workflows/contract';
 import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
+import { requireEncryptingClient } from './encrypted-client';
 
 export class InvalidSyncInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -31,6 +32,7 @@ export async function startSync(
   input: SyncInput,
   taskQueue = process.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
+  requireEncryptingClient(client);
   const valid = validateSyncInput(input);
   return client.workflow.start(SYNC_WORKFLOW_TYPE, {
     args: [valid],

@@ -2,7 +2,7 @@
 // variables the worker reads: the same address, TLS and API key, and the same encryption keys, so
 // what a client writes is encrypted and what the worker wrote can be read.
 import { Client, Connection } from '@temporalio/client';
-import { encryptingDataConverter } from '../worker/codec';
+import { encryptingDataConverter } from '../contract/codec';
 import { loadConfig, type WorkerConfig } from '../worker/config';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { AesGcmPayloadCodec } from '../worker/codec';
+import { AesGcmPayloadCodec } from '../contract/codec';
 import { ConfigError, loadConfig } from '../worker/config';
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { startCodecServer } from './codec-server';

@@ -4,6 +4,7 @@
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, describeInputProblems } from '../workflows/contract';
 import { VERIFY_WORKFLOW_TYPE, VerifyInputSchema, verifyWorkflowId, type ValidVerifyInput, type VerifyInput, type VerifyResult } from '../workflows/verify-contract';
+import { requireEncryptingClient } from './encrypted-client';
 
 export class InvalidVerifyInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -23,6 +24,7 @@ export async function startVerify(
   input: VerifyInput,
   taskQueue = process.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
+  requireEncryptingClient(client);
   const valid = validateVerifyInput(input);
   return client.workflow.start(VERIFY_WORKFLOW_TYPE, {
     args: [valid],

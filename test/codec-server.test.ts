@@ -13,7 +13,7 @@ import { freePort } from '../client/dev-server';
 import { registerSecurityCommands } from '../client/verify-command';
 import { payloadToJson, SESSION_BODY_LIMIT_BYTES, startCodecServer, type CodecServer } from '../client/codec-server';
 import { SECRET_MASK } from '../client/codec-masking';
-import { AesGcmPayloadCodec } from '../worker/codec';
+import { AesGcmPayloadCodec } from '../contract/codec';
 
 const TOKEN = 'codec-server-test-token-8Hq2Lm5Vx';
 const UI = 'http://localhost:8233';

@@ -1,11 +1,14 @@
 // The history encryption: AES-256-GCM payloads with the key id in their metadata, rotation (the
 // first key encrypts, all decrypt), tampering and unknown keys refused in words, the operator's key
 // list checked line by line, and no fallback to plain text without a key.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../worker/codec';
+import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../contract/codec';
 import { ConfigError, loadConfig } from '../worker/config';
-import { parseEncryptionKeys, type EncryptionKey } from '../worker/encryption-keys';
+import { arrivedUnencrypted, payloadConverter } from '../contract/payload-converter';
+import { parseEncryptionKeys, type EncryptionKey } from '../contract/encryption-keys';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('utf8');
@@ -58,9 +61,17 @@ describe('AesGcmPayloadCodec', () => {
     await expect(new AesGcmPayloadCodec([k1, { id: 'k2', key: k1.key }]).decode([swapped])).rejects.toThrow('did not decrypt');
   });
 
-  it('passes payloads that were never encrypted through unchanged', async () => {
+  it('passes payloads that were never encrypted through, marked as having arrived so', async () => {
     const plain = defaultPayloadConverter.toPayload({ written: 'before encryption' });
-    expect(await new AesGcmPayloadCodec([k1]).decode([plain])).toEqual([plain]);
+    const [decoded] = await new AesGcmPayloadCodec([k1]).decode([plain]);
+    expect(decoded.data).toEqual(plain.data);
+    expect(Buffer.from(decoded.metadata?.['arrived-unencrypted'] ?? []).toString()).toBe('true');
+    // The project's payload converter hands the workflow the same value, carrying the mark.
+    const value = payloadConverter.fromPayload(decoded);
+    expect(value).toEqual({ written: 'before encryption' });
+    expect(arrivedUnencrypted(value)).toBe(true);
+    const [sealed] = await new AesGcmPayloadCodec([k1]).encode([plain]);
+    expect(arrivedUnencrypted(payloadConverter.fromPayload((await new AesGcmPayloadCodec([k1]).decode([sealed]))[0]))).toBe(false);
   });
 });
 
@@ -98,5 +109,18 @@ describe('encryption keys from the environment', () => {
     const converter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(good('k1')).keys });
     expect(converter.payloadCodecs).toHaveLength(1);
     expect(converter.failureConverterPath).toMatch(/failure-converter/);
+  });
+});
+
+describe('the contract module', () => {
+  it('imports nothing of workflows/, activities/, worker/ or client/, and client/ takes its data converter from it', () => {
+    const root = join(__dirname, '..');
+    const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map(([, spec]) => spec);
+    for (const file of readdirSync(join(root, 'contract')).filter((f) => f.endsWith('.ts'))) {
+      expect({ file, outside: imports(join(root, 'contract', file)).filter((spec) => spec.startsWith('.') && !spec.startsWith('./')) }).toEqual({ file, outside: [] });
+    }
+    for (const file of readdirSync(join(root, 'client')).filter((f) => f.endsWith('.ts'))) {
+      expect({ file, codec: imports(join(root, 'client', file)).filter((spec) => /worker\/(codec|encryption-keys|failure-converter)/.test(spec)) }).toEqual({ file, codec: [] });
+    }
   });
 });

@@ -4,6 +4,7 @@
 // config` in .ci/run checks the file's syntax; no container engine runs here.)
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { WorkerConfigSchema } from '../worker/config';
 import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
@@ -46,5 +47,47 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain('command: ["node", "dist/client/cli.js", "codec-server"]');
     const cliSources = ['cli.ts', 'verify-command.ts'].map((f) => join(root, 'client', f)).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
     expect(cliSources).toMatch(/\.command\('codec-server'\)/);
+  });
+});
+
+// Nothing exposed by default: the parsed compose file (not its text) publishes every port on the
+// host's loopback only, and no service has a default password to fall back on.
+describe('docker-compose.yml exposes nothing by default', () => {
+  const parsed = parse(compose) as { services: Record<string, { ports?: (string | { host_ip?: string; published?: string | number })[]; environment?: Record<string, unknown> }> };
+  const services = Object.entries(parsed.services);
+
+  it('publishes the Temporal frontend, the UI, the codec server and the metrics on 127.0.0.1 only', () => {
+    const published = services.flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port })));
+    expect(published.map(({ name }) => name).sort()).toEqual(['codec-server', 'temporal', 'temporal-ui', 'worker']);
+    for (const { name, port } of published) {
+      // "127.0.0.1:8080:8080" or the long form; a bare "8080:8080" binds every interface.
+      const hostIp = typeof port === 'string' ? /^(\d+\.\d+\.\d+\.\d+):\d+:\d+$/.exec(port)?.[1] : port.host_ip;
+      expect({ name, hostIp }).toEqual({ name, hostIp: '127.0.0.1' });
+    }
+  });
+
+  it('has no default password: POSTGRES_PASSWORD is required wherever it is used', () => {
+    const uses = services.flatMap(([name, service]) =>
+      Object.entries(service.environment ?? {})
+        .filter(([, value]) => typeof value === 'string' && value.includes('POSTGRES_PASSWORD'))
+        .map(([variable, value]) => ({ name, variable, value: String(value) })),
+    );
+    expect(uses.map(({ name }) => name).sort()).toEqual(['postgresql', 'temporal', 'worker']);
+    for (const use of uses) {
+      // ${VAR:?message} fails the start when unset; ${VAR:-default} or ${VAR-default} would fall back.
+      expect(use.value).toMatch(/\$\{POSTGRES_PASSWORD:\?[^}]+\}/);
+      expect(use.value).not.toMatch(/\$\{POSTGRES_PASSWORD:?-/);
+    }
+    expect(compose).not.toMatch(/change-me/);
+  });
+
+  it('keeps .env out of version control and out of the image', () => {
+    for (const file of ['.gitignore', '.dockerignore']) {
+      expect(readFileSync(join(root, file), 'utf8').split('\n').map((line) => line.trim())).toContain('.env');
+    }
+  });
+
+  it('listens for metrics on loopback unless told otherwise', () => {
+    expect(WorkerConfigSchema.parse({}).METRICS_HOST).toBe('127.0.0.1');
   });
 });

@@ -1,6 +1,11 @@
 // The shared PingOne budget on a virtual clock: pacing, the concurrency cap, and a 429 that holds
-// back and slows every chain of the license, not only the one that hit it.
+// back and slows every chain of the license, not only the one that hit it; and a budget only a
+// connection proving the same Worker app can reach, so no input can change or slow another's.
+import { randomUUID } from 'node:crypto';
+import type { Got } from 'got';
+import { pingOneApiFor } from '../activities/connection';
 import { RateBudget, RateBudgets } from '../activities/pingone/rate-budget';
+import { TokenCache } from '../activities/pingone/token';
 
 function virtualClock() {
   let now = 0;
@@ -70,5 +75,53 @@ describe('RateBudget', () => {
     expect(budgets.for('license:other')).not.toBe(a);
     budgets.for('license:acme', { requestsPerSecond: 50 });
     expect(a.settings).toEqual({ requestsPerSecond: 50, concurrency: 8 });
+  });
+});
+
+describe('whose budget an input reaches', () => {
+  const environmentId = randomUUID();
+  const owner = { environmentId, clientId: randomUUID(), clientSecret: 'owner-secret-Vb7Qm2Lx9' };
+  const policy = { allowedHosts: [] };
+  const budgetOf = (budgets: RateBudgets, pingOne: typeof owner, rateLimit?: Parameters<typeof pingOneApiFor>[3]) =>
+    // No request is made: building the API client only resolves the endpoints and picks the budget.
+    pingOneApiFor(pingOne, policy, { http: {} as Got, tokens: new TokenCache({} as Got), budgets }, rateLimit).target.budget;
+
+  it('gives the owner one budget across its environments and syncs', () => {
+    const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 });
+    const budget = budgetOf(budgets, owner);
+    expect(budgetOf(budgets, owner)).toBe(budget);
+    expect(budgetOf(budgets, { ...owner, environmentId: randomUUID(), tokenUrl: `https://auth.pingone.com/${environmentId}/as/token` } as typeof owner)).toBe(budget);
+  });
+
+  it("leaves the owner's budget untouched by someone else's Client ID with a wrong secret and an absurd rateLimit", async () => {
+    const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 });
+    const budget = budgetOf(budgets, owner);
+    const stranger = budgetOf(budgets, { ...owner, clientSecret: 'not-the-owners-secret-1' }, { requestsPerSecond: 0.001, concurrency: 1 });
+    expect(stranger).not.toBe(budget);
+    // The stranger's 429s and pace are its own.
+    stranger.slowDown(3_600_000);
+    expect(budget.settings).toEqual({ requestsPerSecond: 20, concurrency: 8 });
+    const release = await budget.acquire();
+    release();
+  });
+
+  it("leaves the owner's budget untouched by a stranger naming the owner's licenseKey", () => {
+    const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 });
+    const budget = budgetOf(budgets, owner, { licenseKey: 'acme-license' });
+    const other = { environmentId: randomUUID(), clientId: randomUUID(), clientSecret: 'stranger-secret-Tn4Wz8' };
+    expect(budgetOf(budgets, other, { licenseKey: 'acme-license', requestsPerSecond: 0.001 })).not.toBe(budget);
+    expect(budgetOf(budgets, { ...owner, clientSecret: 'guessed-secret-Zx1' }, { licenseKey: 'acme-license', concurrency: 1 })).not.toBe(budget);
+    expect(budget.settings).toEqual({ requestsPerSecond: 20, concurrency: 8 });
+  });
+
+  it('keeps at most maxBudgets, dropping the least recently used idle ones', async () => {
+    const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 }, Infinity, 3);
+    const busy = budgets.for('a');
+    const release = await busy.acquire();
+    for (const key of ['b', 'c', 'd', 'e']) budgets.for(key);
+    expect(budgets.size).toBe(3);
+    // The one with a request in flight stayed.
+    expect(budgets.for('a')).toBe(busy);
+    release();
   });
 });

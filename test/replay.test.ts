@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
-import { encryptingDataConverter } from '../worker/codec';
-import { parseEncryptionKeys } from '../worker/encryption-keys';
+import { encryptingDataConverter } from '../contract/codec';
+import { parseEncryptionKeys } from '../contract/encryption-keys';
 import { workflowCode } from '../worker/workflow-code';
 import { HISTORIES_DIR } from './replay/record-histories';
 import { TEST_ENCRYPTION_KEYS } from './support/harness';
@@ -34,7 +34,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2'];
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input'];
     for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }
@@ -54,6 +54,20 @@ describe('replaying recorded histories', () => {
     expect(afterFinalize('full-sync.before-deletion-guard.json')).toBe('publishSnapshot');
     expect(afterFinalize('full-sync.json')).toBe('countPreviousUsers');
     expect(results.get('full-sync.before-deletion-guard.json')?.error).toBeUndefined();
+  });
+
+  it('keeps a plain-input sync recorded before the refusal on its old course, and records the refusal behind its patch', () => {
+    const events = (file: string) => read(file).events ?? [];
+    const before = events('unencrypted-input.before-refuse-unencrypted-input.json');
+    const after = events('unencrypted-input.json');
+    // The old run read PingOne and completed; replayed today it still does, without the refusal's marker.
+    expect(before.some((e) => e.activityTaskScheduledEventAttributes)).toBe(true);
+    expect(before.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    expect(results.get('unencrypted-input.before-refuse-unencrypted-input.json')?.error).toBeUndefined();
+    // Today's run: the patch marker, no activity, the workflow failed.
+    expect(after.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    expect(after.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    expect(after.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
   });
 
   it('notices a history the code no longer matches', async () => {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startCodecServer } from '../client/codec-server';
 import { repoRoot } from '../client/dev-server';
-import { AesGcmPayloadCodec } from '../worker/codec';
+import { AesGcmPayloadCodec } from '../contract/codec';
 import type { SyncResult } from '../workflows/contract';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

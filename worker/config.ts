@@ -1,6 +1,7 @@
 // The worker's configuration: one zod schema over the environment, checked at start, with one
 // readable line per bad variable.
 import { z } from 'zod';
+import { ConfigError } from '../contract/config-error';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
 import { securityConfig } from './config-security';
 
@@ -36,12 +37,24 @@ export const WorkerConfigSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
+  // Presigned upload hosts exempt from the public-host rule: a private storage endpoint, or the
+  // tests' Torii simulator on loopback. Empty by default: nothing is exempt unless named here.
+  TORII_UPLOAD_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)), 'must be a comma-separated list of host or host:port entries'),
   PINGONE_ADMIN_LOOKUP_LIMIT: positiveInt('candidate users of an admin-only app worth one request each').default(200),
   HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(30_000),
+  // A 200-user PingOne page is under 1 MB. 8 MB is eight times that, and one license's answers in
+  // flight together (activities/pingone/http.ts) plus their parsed objects stay well inside the
+  // worker's 96 MB heap beside other connections' pages. Above it a request is aborted.
+  HTTP_MAX_RESPONSE_BYTES: positiveInt('bytes of PingOne or Torii response bodies').default(8 * 1024 * 1024),
   ...securityConfig,
   // Telemetry: Prometheus metrics (the SDK's and the sync's own) when METRICS_PORT is set; JSON logs.
   METRICS_PORT: z.coerce.number({ error: 'must be a TCP port number' }).int('must be a TCP port number').min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535').optional(),
-  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, like 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  // Loopback by default: metrics name connections and hosts; a container sets 0.0.0.0 on purpose.
+  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, like 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   LOG_LEVEL: z
     .string()
     .transform((v) => v.toUpperCase())
@@ -56,12 +69,7 @@ export const WorkerConfigSchema = z.object({
 
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The worker's configuration is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Reads the configuration; empty variables count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {

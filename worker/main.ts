@@ -1,7 +1,7 @@
 // `npm start`: validates the environment, opens and migrates the store, connects to Temporal and
 // runs the worker until SIGINT/SIGTERM.
 import { NativeConnection } from '@temporalio/worker';
-import { encryptingDataConverter } from './codec';
+import { encryptingDataConverter } from '../contract/codec';
 import { ConfigError, loadConfig } from './config';
 import { installTelemetry, telemetrySettings } from './telemetry';
 import { temporalConnectionOptions } from './temporal-connection';

@@ -21,16 +21,17 @@ export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMB
 
 export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   registerSecret(config.TORII_API_KEY);
+  for (const { key } of config.SYNC_ENCRYPTION_KEYS ?? []) registerSecret(key.toString('base64'));
   if (config.DATABASE_URL) registerSecret(databasePassword(config.DATABASE_URL));
   // On the runtime's meter, so they leave through the runtime's Prometheus exporter (worker/telemetry.ts).
   const metrics = syncMetrics(Runtime.instance().metricMeter);
-  const http = countingRequests(createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS }), metrics);
+  const http = countingRequests(createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS, maxResponseBytes: config.HTTP_MAX_RESPONSE_BYTES }), metrics);
   return {
     sql,
     http,
     metrics,
     tokens: new TokenCache(http),
-    budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }),
+    budgets: new RateBudgets({ requestsPerSecond: config.PINGONE_REQUESTS_PER_SECOND, concurrency: config.PINGONE_CONCURRENCY }, config.HTTP_MAX_RESPONSE_BYTES),
     hostPolicy: {
       authBaseUrl: config.PINGONE_AUTH_URL,
       apiBaseUrl: config.PINGONE_API_URL,
@@ -38,6 +39,7 @@ export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<
     },
     toriiApiUrl: config.TORII_API_URL,
     toriiApiKey: config.TORII_API_KEY,
+    toriiUploadAllowedHosts: config.TORII_UPLOAD_ALLOWED_HOSTS,
     filesDir: resolve(config.SYNC_FILES_DIR),
     adminLookupLimit: config.PINGONE_ADMIN_LOOKUP_LIMIT,
     chainSplitAbove: config.PINGONE_CHAIN_SPLIT_USERS,

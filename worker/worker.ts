@@ -1,8 +1,10 @@
-// Creates the Temporal worker that runs pingOneSync and its activities on a task queue.
+// Creates the Temporal worker that runs pingOneSync and its activities on a task queue, after sweeping
+// the files folder of what a killed worker left behind.
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
+import { sweepLeftovers } from '../activities/staged-files';
 import { activityInterceptors } from './activity-interceptors';
 import { heartbeatWhileRunning } from './heartbeat';
 import { workflowCode } from './workflow-code';
@@ -12,11 +14,13 @@ export interface SyncWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Required: history is always encrypted (worker/codec.ts encryptingDataConverter). */
+  /** Required: history is always encrypted (contract/codec.ts encryptingDataConverter). */
   dataConverter: DataConverter;
 }
 
-export function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
+export async function createSyncWorker(options: SyncWorkerOptions): Promise<Worker> {
+  // What a killed worker left half-written or staged in SYNC_FILES_DIR goes before this one starts.
+  await sweepLeftovers(options.deps.filesDir);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

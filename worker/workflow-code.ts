@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from './codec';
+import { FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../contract/codec';
 
 const WORKFLOWS = require.resolve('../workflows');
 const INTERCEPTOR_MODULES = [require.resolve('../workflows/log-attributes')];
@@ -19,11 +19,13 @@ export function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflow
 
 /** `npm run build`'s last step: the bundle the compiled worker loads. */
 export async function writeWorkflowBundle(): Promise<void> {
-  // The failure converter must be in the bundle too, or workflow failures would leave it unencrypted.
+  // The converters must be in the bundle too, or workflow failures would leave it unencrypted and an
+  // unencrypted input would go unnoticed.
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS,
     workflowInterceptorModules: INTERCEPTOR_MODULES,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     // The SDK's default inline map carries every module's source (zod's too): ~3 MB the worker parses
     // and keeps for good, ~28 MB of resident memory. Line-only mappings without sources still turn a
     // workflow stack trace into file:line, which is all an operator reads.

@@ -1,5 +1,8 @@
 // A sync's resumable state as plain data: carried across continue-as-new, readable in history. It
-// never holds page data, only where each listing stands.
+// never holds page data, only where each listing stands. It arrives as the workflow's second
+// argument, so it is validated like the input (SyncCheckpointSchema): a checkpoint names the
+// snapshot whose file is written to disk and the links a token is sent to.
+import { z } from 'zod';
 import type { ListingKind, ListingRef } from '../activities/pingone/listings';
 import type { SkippedRecords, SyncResult } from './contract';
 
@@ -53,3 +56,57 @@ export function newListing(ref: ListingRef): ListingState {
 export function emptyResultCounts(): Pick<SyncResult, 'usersSkipped'> {
   return { usersSkipped: { noEmail: 0, duplicateEmail: 0, malformedRecord: 0 } };
 }
+
+const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: 'must be a UUID' });
+const count = z.number().int().min(0);
+const text = (max: number) => z.string().max(max);
+/** PingOne ids (UUIDs) as listings carry them; no character that could leave a URL path segment. */
+const resourceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a PingOne id' });
+
+const ListingRefSchema = z.strictObject({
+  kind: z.enum(['users', 'groups', 'applications', 'populations', 'members', 'groupParents']),
+  groupId: resourceId.optional(),
+  populationId: resourceId.optional(),
+  usernamePrefix: z.string().regex(/^[a-z0-9]{1,8}$/, { error: 'must be a username prefix' }).optional(),
+});
+
+const ListingStateSchema = z.strictObject({
+  ref: ListingRefSchema,
+  next: z.string().max(4096).regex(/^https:\/\/|^http:\/\//, { error: 'must be an http(s) URL' }).nullable(),
+  done: z.boolean(),
+  pages: count,
+  restarts: count,
+  kept: count.optional(),
+  skipped: count.optional(),
+});
+
+/** The checkpoint as the workflow accepts it; every recorded history's checkpoint passes it unchanged. */
+export const SyncCheckpointSchema = z.strictObject({
+  snapshotId: uuid,
+  startedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, { error: 'must be an ISO time' }),
+  region: text(64),
+  regionName: text(300),
+  phase: z.enum(['listing', 'access']),
+  listings: z.array(ListingStateSchema).max(1000),
+  concurrency: z.number().int().min(1).max(1000),
+  groupCursor: text(256).nullable(),
+  groupsScheduled: z.boolean(),
+  counts: z.strictObject({
+    pagesFetched: count,
+    pingOneRequests: count,
+    users: count,
+    groups: count,
+    applications: count,
+    malformedUsers: count,
+  }),
+  skipped: z
+    .partialRecord(ListingRefSchema.shape.kind, z.strictObject({ count, ids: z.array(text(256)).max(100) }))
+    .optional(),
+  warnings: z.array(text(4000)).max(1000),
+  runs: z.number().int().min(1),
+});
+
+/** Compile-time guard: the schema and the interface describe one shape. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemaMatches: Same<z.output<typeof SyncCheckpointSchema>['listings'][number]['ref'], ListingRef> = true;
+void _schemaMatches;

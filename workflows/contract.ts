@@ -64,7 +64,7 @@ export const ToriiTargetSchema = z.strictObject(
   { error: (i) => (i.input === undefined ? 'required' : 'must be an object') },
 );
 
-/** The PingOne rate budget of a connection; connections naming one `licenseKey` share it. */
+/** The PingOne rate budget of a connection's Worker app (activities/connection.ts); a `licenseKey` separates budgets within one app. */
 export const RateLimitSchema = z.strictObject(
   {
     requestsPerSecond: z
@@ -115,7 +115,7 @@ export function describeInputProblems(error: z.ZodError): string[] {
     const path = issue.path.map(String).join('.');
     const message =
       issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => shown(k)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
         : issue.message;
     return path ? `${path}: ${message}` : message;
   });

@@ -21,10 +21,25 @@ export function wrongType(expected: string): (issue: { input: unknown }) => stri
 // ASCII is shown as an escape.
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/gu;
 
-/** A value quoted for a message: at most 60 characters, invisible and non-ASCII characters escaped. */
-export function shown(input: unknown, max = 60): string {
-  const text = String(input);
-  const cut = [...text].slice(0, max).join('');
-  const escaped = JSON.stringify(cut).replace(NOT_PRINTABLE_ASCII, (c) => `\\u{${c.codePointAt(0)?.toString(16).toUpperCase()}}`);
-  return cut.length < text.length ? `${escaped.slice(0, -1)}…"` : escaped;
+/**
+ * Longer values are never quoted, whatever the field: a Client Secret or API key pasted into the
+ * wrong field must not come back in an error. PingOne and Torii issue no secret this short.
+ */
+export const QUOTED_AT_MOST = 12;
+
+const escapedChar = (c: string) => (c === ' ' ? 'a space' : c.replace(NOT_PRINTABLE_ASCII, (x) => `\\u{${x.codePointAt(0)?.toString(16).toUpperCase()}}`));
+
+/**
+ * A value for a message: quoted when short, invisible and non-ASCII characters escaped; else only
+ * its length and where its invisible, non-ASCII or surrounding space characters are.
+ */
+export function shown(input: unknown): string {
+  const chars = [...String(input)];
+  if (chars.length <= QUOTED_AT_MOST) return JSON.stringify(chars.join('')).replace(NOT_PRINTABLE_ASCII, (c) => `\\u{${c.codePointAt(0)?.toString(16).toUpperCase()}}`);
+  const notable = chars
+    .map((c, i) => ({ c, at: i + 1 }))
+    .filter(({ c, at }) => new RegExp(NOT_PRINTABLE_ASCII.source, 'u').test(c) || (/\s/.test(c) && (at === 1 || at === chars.length)));
+  const listed = notable.slice(0, 5).map(({ c, at }) => `${escapedChar(c)} at ${at}`);
+  if (notable.length > 5) listed.push('…');
+  return `${chars.length} characters (not quoted, in case it is a secret)${listed.length ? `, among them ${listed.join(', ')}` : ''}`;
 }

@@ -9,12 +9,15 @@ import { ApplicationFailure, ChildWorkflowFailure, WorkflowExecutionAlreadyStart
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { describeInputProblems, SYNC_WORKFLOW_TYPE, SyncInputSchema, syncWorkflowId, type SyncInput, type SyncResult } from './contract';
 import { syncStartOptions } from './connection-facts';
+import { unencryptedInputFailure } from './unencrypted-input';
 
 export type ScheduledSyncOutcome =
   | { ran: true; workflowId: string; result: SyncResult }
   | { ran: false; workflowId: string; reason: string };
 
 export async function scheduledPingOneSync(rawInput: SyncInput): Promise<ScheduledSyncOutcome> {
+  const unencrypted = unencryptedInputFailure(rawInput, 'sync');
+  if (unencrypted) throw unencrypted;
   const parsed = SyncInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`The scheduled sync's input is invalid: ${describeInputProblems(parsed.error).join('; ')}`, 'InvalidSyncInput');

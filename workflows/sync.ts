@@ -10,13 +10,14 @@
 import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs, SyncActivities } from '../activities';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
-import type { SyncCheckpoint } from './checkpoint';
+import { SyncCheckpointSchema, type SyncCheckpoint } from './checkpoint';
 import { DeletionGuard } from './deletion-guard';
 import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
 import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
+import { unencryptedInputFailure } from './unencrypted-input';
 
 export { progressQuery } from './progress';
 
@@ -51,6 +52,11 @@ const MAX_LISTING_LANES = 48;
 export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
   const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
   const guard = new DeletionGuard(board);
+  const unencrypted = unencryptedInputFailure(rawInput, 'sync');
+  if (unencrypted) {
+    board.fail(unencrypted);
+    throw unencrypted;
+  }
   const parsed = SyncInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const invalid = ApplicationFailure.nonRetryable(
@@ -62,6 +68,16 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
     throw invalid;
   }
   const input: ValidSyncInput = parsed.data;
+  const checked = resume === undefined ? undefined : SyncCheckpointSchema.safeParse(resume);
+  if (checked && !checked.success) {
+    const invalid = ApplicationFailure.nonRetryable(
+      `The checkpoint to resume from is invalid: ${describeInputProblems(checked.error).join('; ')}`,
+      'InvalidCheckpoint',
+      { problems: describeInputProblems(checked.error) },
+    );
+    board.fail(invalid);
+    throw invalid;
+  }
   const connection: ConnectionArgs = { connectionId: input.connectionId, pingOne: input.pingOne, rateLimit: input.options.rateLimit };
 
   board.identify(input);

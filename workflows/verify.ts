@@ -8,6 +8,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporali
 import type { SyncActivities } from '../activities';
 import type { VerifyCheckOutcome } from '../activities/verify';
 import { describeInputProblems } from './contract';
+import { unencryptedInputFailure } from './unencrypted-input';
 import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from './verify-contract';
 
 // The activity itself bounds its retries (grace for propagation, a few attempts for transient
@@ -43,6 +44,8 @@ function fromFailure(name: VerifyCheckName, err: unknown): VerifyCheck {
 }
 
 export async function pingOneVerifyConnection(rawInput: VerifyInput): Promise<VerifyResult> {
+  const unencrypted = unencryptedInputFailure(rawInput, 'connection test');
+  if (unencrypted) throw unencrypted;
   const parsed = VerifyInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const problems = describeInputProblems(parsed.error);

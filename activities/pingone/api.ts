@@ -1,7 +1,7 @@
 // Reads PingOne's management API for one connection: every GET carries a fresh-enough token, waits
 // for the license's rate budget, is classified by the one classifier, and is renewed once on INVALID_TOKEN. Next
-// links are followed verbatim but only on the API's own origin, so a hostile answer cannot send the
-// token elsewhere.
+// links are followed verbatim but only on the API's own origin and under the connection's own
+// environment, so a hostile answer cannot send the token elsewhere or read another environment.
 import { randomUUID } from 'node:crypto';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
@@ -10,12 +10,13 @@ import {
   classifyTransportError,
   isInvalidToken,
   malformedAnswer,
+  responseTooLarge,
   type ClassifyContext,
   type PingOneAnswer,
   type PingOneResource,
 } from './classify';
 import type { RateBudget, RateBudgets } from './rate-budget';
-import { parseJson } from './http';
+import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 import type { ClientCredentials, TokenCache } from './token';
 
 export interface PingOneApiDeps {
@@ -58,12 +59,14 @@ export class PingOneApi {
   /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
   async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
     const ctx = this.context(resource, cursor);
-    if (new URL(url).origin !== this.apiOrigin) {
+    // Links to follow were checked when PingOne sent them (fetchPage); one that is not this
+    // environment's now came from a checkpoint, so asking again cannot mend it.
+    if (!this.isOwnUrl(url)) {
       throw new ProblemError({
         type: 'PingOneMalformedResponse',
-        cause: `PingOne sent a ${resource} link to another host (${new URL(url).host}).`,
-        fix: 'Nothing to do: the link is not followed and the page is fetched again.',
-        retryable: true,
+        cause: `A ${resource} link to follow leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host}; it was not followed.`,
+        fix: 'Start the sync again without a checkpoint to resume from; report it to support if it happens again.',
+        retryable: false,
       });
     }
     let answer = await this.send(url, resource, ctx, false);
@@ -73,6 +76,22 @@ export class PingOneApi {
       throw new ProblemError(malformedAnswer(new URL(url).host, resource, 'a body that is not a JSON object'));
     }
     return answer.body as Record<string, unknown>;
+  }
+
+  /**
+   * Whether `url` is on the API's origin and under this connection's own `/environments/<id>/`
+   * (the URL parser resolves `..` and its encodings first), so no link, from PingOne or from a
+   * checkpoint, can make this connection's token read another environment or host.
+   */
+  isOwnUrl(url: string): boolean {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return false;
+    }
+    const environment = new URL(this.environmentUrl()).pathname;
+    return target.origin === this.apiOrigin && !target.username && !target.password && (target.pathname === environment || target.pathname.startsWith(`${environment}/`));
   }
 
   private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
@@ -86,6 +105,8 @@ export class PingOneApi {
       this.stats.requests++;
       try {
         response = await this.deps.http.get(url, {
+          // The license's answers in flight share one allowance of bytes (activities/pingone/http.ts).
+          context: this.target.budget.bodies ? { [BODY_ALLOWANCE]: this.target.budget.bodies } : {},
           headers: {
             authorization: `Bearer ${token}`,
             accept: 'application/json',
@@ -93,6 +114,7 @@ export class PingOneApi {
           },
         });
       } catch (err) {
+        if (err instanceof ResponseTooLargeError) throw new ProblemError(responseTooLarge(host, resource, err));
         throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
       }
     } finally {
@@ -100,6 +122,7 @@ export class PingOneApi {
     }
     const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
     const json = parseJson(response.body);
+    if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode === 200 && !json.ok) {
       throw new ProblemError(malformedAnswer(host, resource, 'a body that is not valid JSON (cut short?)'));
     }

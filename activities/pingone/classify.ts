@@ -233,6 +233,20 @@ export function malformedAnswer(host: string, resource: PingOneResource, what: s
 }
 
 /**
+ * An answer the worker will not hold: bigger than HTTP_MAX_RESPONSE_BYTES or nested deeper than any
+ * real one. Not retried: every attempt would cost a worker the same memory, one worker after another.
+ */
+export function responseTooLarge(host: string, resource: PingOneResource, what: { limitBytes: number } | { maxDepth: number }): Problem {
+  const beyond = 'limitBytes' in what ? `more than ${what.limitBytes} bytes (HTTP_MAX_RESPONSE_BYTES, counted over the connection's answers in flight)` : `JSON nested deeper than ${what.maxDepth} levels`;
+  return {
+    type: 'PingOneResponseTooLarge',
+    cause: `PingOne at ${host} sent ${beyond} when ${doing(resource)}; the worker stopped reading it, since a real answer is far smaller (a page of 200 users is under 1 MB).`,
+    fix: 'Check that the Token URL and region point at PingOne itself; if they do, report this to PingOne support. Raise HTTP_MAX_RESPONSE_BYTES on the worker only if such answers are expected.',
+    retryable: false,
+  };
+}
+
+/**
  * Right after a Worker app or its role assignment is created, PingOne answers 403, 404 or
  * invalid_client for about a minute: such a problem may still pass on its own.
  */

@@ -1,5 +1,6 @@
 // The one place that knows PingOne's hosts: which token URL a connection uses, which API base its
 // data lives behind, and which hosts a request may go to at all. Pure: no I/O.
+import { shown } from '../../workflows/input-words';
 
 export const PINGONE_REGIONS = {
   com: { region: 'NA', name: 'North America' },
@@ -67,7 +68,7 @@ export function checkPingOneUrl(raw: string, field: string, policy: HostPolicy, 
   try {
     url = new URL(raw);
   } catch {
-    throw new HostRefusedError(field, `must be an absolute URL like https://auth.pingone.com/<environment-id>/as/token, got ${JSON.stringify(raw.slice(0, 80))}`);
+    throw new HostRefusedError(field, `must be an absolute URL like https://auth.pingone.com/<environment-id>/as/token, got ${shown(raw)}`);
   }
   if (url.username || url.password) {
     throw new HostRefusedError(field, 'must not carry a user name or password; put credentials in Client ID and Client Secret');

@@ -1,15 +1,83 @@
 // The HTTP client every PingOne and Torii request goes through: got with its own retries off
 // (Temporal's retry policy is the one retry owner), no redirects (a redirect could carry a
 // credential to another host), bounded timeouts, and bodies read as text so this code, not got,
-// decides what a malformed answer means.
+// decides what a malformed answer means. No answer may cost the worker more than a bounded amount
+// of memory: a body is counted as it streams in (after decompression) and the request is aborted
+// the moment it passes the cap, and JSON nested deeper than a real answer is never parsed. One
+// tenant's hostile or broken server must not take down the worker every other tenant runs on.
 import got, { type Got } from 'got';
 
 export interface HttpSettings {
   /** Milliseconds a single request may take before it counts as a timeout. */
   requestTimeoutMs: number;
+  /** HTTP_MAX_RESPONSE_BYTES: bytes (decompressed) a response body, or a group sharing a BodyAllowance, may hold before it is aborted. */
+  maxResponseBytes: number;
+}
+
+/** PingOne's and Torii's answers nest a handful of levels (a user's address in `_embedded.users`). */
+export const MAX_JSON_DEPTH = 64;
+
+/** A response body passed `limitBytes` (as declared by Content-Length or as counted while reading). */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'ERR_RESPONSE_TOO_LARGE';
+  constructor(readonly limitBytes: number) {
+    super(`The response body exceeded ${limitBytes} bytes; the request was aborted.`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/**
+ * Bytes the bodies of a group of requests in flight may hold together: one connection's PingOne
+ * requests share one (its rate budget's), so a hostile server cannot multiply the cap by the
+ * connection's concurrency. A request without one is capped on its own.
+ */
+export class BodyAllowance {
+  private held = 0;
+  /**
+   * Answers opened before the limit was last passed are refused too: they come from the same
+   * server, and each would otherwise grow to the limit in turn as the one before it is dropped.
+   * Answers opened after it start afresh.
+   */
+  private generation = 0;
+  constructor(readonly limitBytes: number) {}
+
+  /** An answer begins; hand its ticket to `take`. */
+  open(): number {
+    return this.generation;
+  }
+
+  /** Takes `bytes` more for the answer of `ticket`; false when refused (nothing is taken then). */
+  take(ticket: number, bytes: number): boolean {
+    if (ticket < this.generation) return false;
+    if (this.held + bytes > this.limitBytes) {
+      this.generation++;
+      return false;
+    }
+    this.held += bytes;
+    return true;
+  }
+
+  /** The answer ended (read whole or aborted): its bytes are free again. */
+  close(bytes: number): void {
+    this.held -= bytes;
+  }
+}
+
+/** got's `context` key that hands a request its group's allowance. */
+export const BODY_ALLOWANCE = 'bodyAllowance';
+
+interface Progress {
+  transferred: number;
+  total?: number;
+}
+
+interface Cancelable extends Promise<unknown> {
+  on(event: 'downloadProgress', listener: (progress: Progress) => void): unknown;
+  cancel(reason?: string): void;
 }
 
 export function createHttp(settings: HttpSettings): Got {
+  const limit = settings.maxResponseBytes;
   return got.extend({
     retry: { limit: 0 },
     followRedirect: false,
@@ -17,13 +85,66 @@ export function createHttp(settings: HttpSettings): Got {
     responseType: 'text',
     timeout: { request: settings.requestTimeoutMs },
     headers: { 'user-agent': 'pingone-torii-sync/0.1' },
+    handlers: [
+      (options, next) => {
+        const allowance = (options.context[BODY_ALLOWANCE] as BodyAllowance | undefined) ?? new BodyAllowance(limit);
+        const request = next(options) as unknown;
+        if (!(request instanceof Promise)) return request as ReturnType<typeof next>;
+        const pending = request as Cancelable;
+        const ticket = allowance.open();
+        let held = 0;
+        let tooLarge: ResponseTooLargeError | undefined;
+        const refuse = () => {
+          tooLarge = new ResponseTooLargeError(allowance.limitBytes);
+          pending.cancel();
+        };
+        pending.on('downloadProgress', ({ transferred, total }) => {
+          if (tooLarge) return;
+          // A declared length above the limit is refused before its body is read.
+          if (total !== undefined && total > allowance.limitBytes) return refuse();
+          if (transferred === held) return;
+          if (!allowance.take(ticket, transferred - held)) return refuse();
+          held = transferred;
+        });
+        return pending.then(
+          (response) => {
+            allowance.close(held);
+            return response;
+          },
+          (err: unknown) => {
+            allowance.close(held);
+            throw tooLarge ?? err;
+          },
+        ) as unknown as ReturnType<typeof next>;
+      },
+    ],
   });
 }
 
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+export type ParsedJson = { ok: true; value: unknown } | { ok: false; tooDeep: boolean };
+
+export function parseJson(text: string): ParsedJson {
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
-    return { ok: false };
+    return { ok: false, tooDeep: false };
   }
+}
+
+/** One pass over the text, counting brackets outside strings: cheap next to parsing it. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

@@ -2,7 +2,8 @@
 // are paced to the budget's requests per second and capped at its concurrency. A 429 slows every
 // chain of that license, not just the one that hit it: all of them wait out Retry-After, and the pace
 // halves, then recovers over half a minute. This is the one place that decides when a PingOne
-// request may leave the worker.
+// request may leave the worker, and how many bytes its answers in flight may hold together.
+import { BodyAllowance } from './http';
 
 export interface BudgetSettings {
   requestsPerSecond: number;
@@ -20,6 +21,8 @@ export class RateBudget {
   private readonly waiting: (() => void)[] = [];
   /** Pace factor after a 429 (0.5), back to 1 over RECOVERY_MS. */
   private slowedAt = -Infinity;
+  /** Set by RateBudgets: what the bodies of this license's answers in flight may hold together. */
+  bodies?: BodyAllowance;
 
   constructor(
     public settings: BudgetSettings,
@@ -55,6 +58,10 @@ export class RateBudget {
   }
 
   /** The license answered 429 (or 503 with Retry-After): everyone waits, then goes slower. */
+  get idle(): boolean {
+    return this.inFlight === 0 && this.waiting.length === 0;
+  }
+
   slowDown(retryAfterMs: number): void {
     const t = this.now();
     this.pausedUntil = Math.max(this.pausedUntil, t + retryAfterMs);
@@ -68,21 +75,48 @@ export class RateBudget {
   }
 }
 
-/** The worker's budgets by license key. */
+/**
+ * The worker's budgets by license key (activities/connection.ts decides the key: only connections
+ * proving the same Worker app share one). Every key an input can make is a new entry, so the map is
+ * bounded: past `maxBudgets`, the least recently used idle budgets are dropped.
+ */
 export class RateBudgets {
   private readonly budgets = new Map<string, RateBudget>();
 
-  constructor(readonly defaults: BudgetSettings) {}
+  constructor(
+    readonly defaults: BudgetSettings,
+    /** HTTP_MAX_RESPONSE_BYTES: what one license's answers in flight may hold together. */
+    private readonly bodyLimitBytes = Infinity,
+    private readonly maxBudgets = 10_000,
+  ) {}
 
   for(key: string, settings: Partial<BudgetSettings> = {}): RateBudget {
     const wanted = { ...this.defaults, ...settings };
     let budget = this.budgets.get(key);
+    if (budget) {
+      // Most recently used last: the map's order is the eviction order.
+      this.budgets.delete(key);
+      this.budgets.set(key, budget);
+    }
     if (!budget) {
       budget = new RateBudget(wanted);
+      budget.bodies = new BodyAllowance(this.bodyLimitBytes);
       this.budgets.set(key, budget);
+      this.evict();
     } else if (budget.settings.requestsPerSecond !== wanted.requestsPerSecond || budget.settings.concurrency !== wanted.concurrency) {
       budget.settings = wanted;
     }
     return budget;
+  }
+
+  get size(): number {
+    return this.budgets.size;
+  }
+
+  private evict(): void {
+    for (const [key, budget] of this.budgets) {
+      if (this.budgets.size <= this.maxBudgets) return;
+      if (budget.idle) this.budgets.delete(key);
+    }
   }
 }

@@ -5,8 +5,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
-import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, type ClassifyContext } from './classify';
-import { parseJson } from './http';
+import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, responseTooLarge, type ClassifyContext } from './classify';
+import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 
 export interface ClientCredentials {
   tokenUrl: string;
@@ -69,9 +69,10 @@ export class TokenCache {
             retryable: true,
           });
         }
-        registerSecret(parsed.access_token);
-        this.methods.set(methodKey, method);
         const lifetimeMs = (typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 3600) * 1000;
+        // Masked while it works; it leaves the registry once it has expired.
+        registerSecret(parsed.access_token, this.now() + lifetimeMs);
+        this.methods.set(methodKey, method);
         // Renew a minute early (or at 90% for short lifetimes) so no request carries a dying token.
         return { accessToken: parsed.access_token, renewAt: this.now() + Math.max(lifetimeMs - 60_000, lifetimeMs * 0.9) };
       }
@@ -95,8 +96,11 @@ export class TokenCache {
     try {
       const response = await this.http.post(credentials.tokenUrl, { form, headers });
       const json = parseJson(response.body);
+      if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(ctx.host, 'token', { maxDepth: MAX_JSON_DEPTH }));
       return { status: response.statusCode, body: json.ok ? json.value : response.body, headers: response.headers };
     } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      if (err instanceof ResponseTooLargeError) throw new ProblemError(responseTooLarge(ctx.host, 'token', err));
       throw new ProblemError(classifyTransportError(err as { code?: string }, ctx.host, 'token'));
     }
   }

@@ -2,6 +2,7 @@
 // default (PGlite, PostgreSQL compiled to WebAssembly) implement, so every query is written once.
 import { mkdir } from 'node:fs/promises';
 import { Pool, types } from 'pg';
+import { redact } from '../redact';
 
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
@@ -15,8 +16,14 @@ export interface Sql {
 // bigint columns (Torii file ids, counts) fit in a JS number here; pg returns strings by default.
 types.setTypeParser(20, (value: string) => Number(value));
 
-export function postgresStore(connectionString: string, max = 10): Sql {
+/**
+ * `onIdleError`: what to do when an idle pooled connection fails (the server restarted, a proxy cut
+ * it). The pool drops that connection and opens another when needed; without a listener the error
+ * would be thrown out of the event loop and end the worker.
+ */
+export function postgresStore(connectionString: string, max = 10, onIdleError: (err: Error) => void = logIdleError): Sql {
   const pool = new Pool({ connectionString, max });
+  pool.on('error', onIdleError);
   const wrap = (q: { query: Pool['query'] }): Sql['query'] => async (text, params) => {
     const result = await q.query(text, params as unknown[]);
     return { rows: result.rows };
@@ -46,6 +53,10 @@ export function postgresStore(connectionString: string, max = 10): Sql {
     },
     close: () => pool.end(),
   };
+}
+
+function logIdleError(err: Error): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `An idle PostgreSQL connection failed and was dropped: ${redact(err.message)}` })}\n`);
 }
 
 /** The embedded default: a PGlite database in a folder, so no server is needed. */

@@ -6,8 +6,9 @@ import { basename } from 'node:path';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
-import { parseJson } from '../pingone/http';
-import { classifyToriiAnswer, classifyToriiTransport, type ToriiStep } from './classify';
+import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from '../pingone/http';
+import { NOT_PUBLIC_CODE, publicOnlyLookup, uploadUrlAllowed, uploadUrlRefused } from './upload-url';
+import { classifyToriiAnswer, classifyToriiTransport, toriiResponseTooLarge, type ToriiStep } from './classify';
 
 export const DIRECT_UPLOAD_LIMIT = 3 * 1024 * 1024;
 
@@ -16,8 +17,11 @@ export interface ToriiSink {
   sync(fileId: number, appAccountId: number): Promise<void>;
 }
 
-/** `directUploadLimit`: files up to this size are uploaded directly, larger ones through a presigned URL. */
-export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT): ToriiSink {
+/**
+ * `directUploadLimit`: files up to this size are uploaded directly, larger ones through a presigned
+ * URL. `uploadAllowedHosts` (TORII_UPLOAD_ALLOWED_HOSTS): presigned URL hosts exempt from the public-host rule.
+ */
+export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT, uploadAllowedHosts: string[] = []): ToriiSink {
   registerSecret(apiKey);
   const base = apiUrl.replace(/\/+$/, '');
   const host = new URL(base).host;
@@ -28,9 +32,14 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
     try {
       response = await send();
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) throw new ProblemError(toriiResponseTooLarge(step, host, err));
+      if ((err as { code?: string }).code === NOT_PUBLIC_CODE) throw new ProblemError(uploadUrlRefused());
       throw new ProblemError(classifyToriiTransport(step, err as { code?: string }, host));
     }
-    const json = parseJson(response.body);
+    // The presigned URL's storage host is named by an answer, not by configuration: what it says is
+    // never read into a message (its status is enough to classify).
+    const json = step === 'presigned-put' ? ({ ok: false, tooDeep: false } as const) : parseJson(response.body);
+    if (!json.ok && json.tooDeep) throw new ProblemError(toriiResponseTooLarge(step, host, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw new ProblemError(classifyToriiAnswer(step, response.statusCode, json.ok ? json.value : undefined, response.headers));
     }
@@ -62,9 +71,16 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
           throw new ProblemError({ type: 'ToriiMalformedResponse', cause: 'Torii answered the upload URL request without url and filePath.', fix: 'Nothing to do: the upload is tried again.', retryable: true });
         }
         const url = params.url;
+        const target = uploadUrlAllowed(url, uploadAllowedHosts);
+        if (!target.allowed) throw new ProblemError(uploadUrlRefused());
         try {
           await call('presigned-put', () =>
-            http.put(url, { body: createReadStream(path), headers: { 'content-type': 'application/json', 'content-length': String(bytes) } }),
+            http.put(url, {
+              body: createReadStream(path),
+              headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+              // Connect only to public addresses, whatever the name resolves to by then.
+              ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
+            }),
           );
         } catch (err) {
           if (attempt < 3 && err instanceof ProblemError && err.problem.type === 'ToriiUploadUrlExpired') continue;

@@ -44,3 +44,14 @@ export function classifyToriiTransport(step: ToriiStep, error: { code?: string; 
     retryable: true,
   };
 }
+
+/** An answer bigger than HTTP_MAX_RESPONSE_BYTES or nested deeper than any real one; not retried. */
+export function toriiResponseTooLarge(step: ToriiStep, host: string, what: { limitBytes: number } | { maxDepth: number }): Problem {
+  const beyond = 'limitBytes' in what ? `more than ${what.limitBytes} bytes (HTTP_MAX_RESPONSE_BYTES)` : `JSON nested deeper than ${what.maxDepth} levels`;
+  return {
+    type: 'ToriiResponseTooLarge',
+    cause: `Torii at ${host} answered ${step} with ${beyond}; the worker stopped reading it, since Torii's answers are a few hundred bytes.`,
+    fix: 'Check TORII_API_URL points at Torii\'s API; if it does, report this to Torii support with the sync id.',
+    retryable: false,
+  };
+}

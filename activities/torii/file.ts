@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { licenseUsersAfter, licenses, sentUsersAfter } from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
+import { FILE_MODE, FOLDER_MODE } from '../staged-files';
 import { toLicenseUser, toToriiUser } from './records';
 
 /** Rows per query: 5,000 rather than 1,000 took a 1,000,000-user file from 64 s to 57 s. */
@@ -27,7 +28,7 @@ export interface WrittenFile {
  * cores.
  */
 export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): Promise<WrittenFile> {
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: FOLDER_MODE });
   const partial = `${path}.partial`;
   const licensesPart = `${path}.licenses.partial`;
   try {
@@ -35,7 +36,7 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
       writePart(partial, (write) => writeUsers(sql, key, write)),
       writePart(licensesPart, (write) => writeLicenses(sql, key, write)),
     ]);
-    await pipeline(createReadStream(licensesPart), createWriteStream(partial, { flags: 'a' }));
+    await pipeline(createReadStream(licensesPart), createWriteStream(partial, { flags: 'a', mode: FILE_MODE }));
     await rename(partial, path);
     return { path, bytes: users.bytes + licensed.bytes, users: users.count, licenses: licensed.count };
   } finally {
@@ -47,7 +48,8 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
 type Write = (chunk: string) => Promise<void>;
 
 async function writePart(path: string, fill: (write: Write) => Promise<number>): Promise<{ bytes: number; count: number }> {
-  const out = createWriteStream(path, { encoding: 'utf8' });
+  // Owner only, from the first byte: the file holds a directory of people.
+  const out = createWriteStream(path, { encoding: 'utf8', mode: FILE_MODE });
   let bytes = 0;
   const write: Write = async (chunk) => {
     bytes += Buffer.byteLength(chunk);

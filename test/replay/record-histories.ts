@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { resolveTemporalCli } from '../../client/dev-server';
 import { exportHistory } from '../../client/export-history-command';
 import { decideDeletions } from '../../client/deletion-approval';
 import { startSync } from '../../client/start-sync';
 import { startVerify } from '../../client/verify-connection';
-import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress } from '../../workflows/contract';
+import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncProgress } from '../../workflows/contract';
 import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
 import { eventually } from '../support/eventually';
@@ -96,6 +96,18 @@ const SCENARIOS: Scenario[] = [
       const handle = await startVerify(h.env.client, { connectionId: connectionId('replay-verify'), pingOne }, h.taskQueue);
       await handle.result();
       return [handle.workflowId];
+    },
+  },
+  {
+    name: 'unencrypted-input',
+    story: 'a sync started through a plain Temporal client (no codec): the worker refuses it as UnencryptedInput before any activity',
+    async run(h, client, directory) {
+      const id = connectionId('replay-plain');
+      const plain = new Client({ connection: h.env.client.connection, namespace: h.env.namespace ?? 'default' });
+      await plain.workflow.start(SYNC_WORKFLOW_TYPE, { args: [h.input(id, client, directory)], taskQueue: h.taskQueue, workflowId: syncWorkflowId(id) });
+      // Before the refusal existed, such a sync ran to its end: either outcome is recorded as it came.
+      await h.env.client.workflow.getHandle(syncWorkflowId(id)).result().catch((err: unknown) => (err instanceof WorkflowFailedError ? undefined : Promise.reject(err)));
+      return [syncWorkflowId(id)];
     },
   },
   {

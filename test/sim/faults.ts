@@ -1,6 +1,6 @@
 // Faults a test schedules on a simulator: answer with a chosen status, cut the connection mid-body,
-// delay, send a 200 with half a JSON body, or change the real answer's body (a record twice, a
-// malformed record). Rules are consumed in the order they were added.
+// delay, send a 200 with half a JSON body, change the real answer's body (a record twice, a
+// malformed record), or stream an endless-seeming page. Rules are consumed in the order they were added.
 
 export interface FaultRequest { method: string; path: string; query: string }
 
@@ -13,7 +13,12 @@ export type FaultResponse =
   /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
   | { truncate: true }
   /** The handler runs; its (JSON) body is replaced by what `edit` makes of it. */
-  | { edit: (body: unknown) => unknown };
+  | { edit: (body: unknown) => unknown }
+  /**
+   * Status 200 and a JSON users page of `bytes` bytes, generated while it is sent (never held) and
+   * without Content-Length; it stops when the client hangs up. The handler does not run.
+   */
+  | { stream: { bytes: number } };
 
 export interface FaultRule<Kind extends string> {
   kind?: Kind;

@@ -1,7 +1,7 @@
 // The HTTP plumbing both simulators share: a node:http server on 127.0.0.1, request log,
 // connection count, fixed latency, and applying scheduled faults around a route handler that
 // only returns data ({status, headers, body}).
-import { IncomingHttpHeaders, createServer } from 'node:http';
+import { IncomingHttpHeaders, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FaultPlan, FaultRequest, FaultResponse } from './faults';
 
@@ -23,7 +23,9 @@ export interface RequestRecord<Kind extends string> {
   /** 0 while the request is still being answered. */
   status: number;
   kind: Kind;
-  fault?: 'status' | 'reset' | 'delay' | 'truncate' | 'edit';
+  fault?: 'status' | 'reset' | 'delay' | 'truncate' | 'edit' | 'stream';
+  /** Body bytes a streamed answer got out before the client hung up or it ended. */
+  streamedBytes?: number;
 }
 
 export interface SimServerSpec<Kind extends string> {
@@ -80,6 +82,10 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
 
     function send(reply: Delivery, record: RequestRecord<Kind>): void {
       record.status = reply.status;
+      if (reply.stream) {
+        streamPage(outgoing, reply.stream.bytes, record);
+        return;
+      }
       const { bytes, contentType } = encode(reply.body);
       const headers: Record<string, string> = { 'content-type': contentType };
       for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -101,6 +107,10 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
     if (fault && 'status' in fault) {
       record.fault = 'status';
       return { status: fault.status, headers: fault.headers, body: fault.body };
+    }
+    if (fault && 'stream' in fault) {
+      record.fault = 'stream';
+      return { status: 200, stream: fault.stream };
     }
     if (fault && 'delayMs' in fault) {
       record.fault = 'delay';
@@ -143,7 +153,40 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
   };
 }
 
-interface Delivery extends SimReply { cut?: 'reset' | 'truncate' }
+interface Delivery extends SimReply { cut?: 'reset' | 'truncate'; stream?: { bytes: number } }
+
+/**
+ * `{"_embedded":{"users":[{…},{…},…]}}` of about `bytes` bytes, written one generated chunk at a
+ * time as the socket drains, so offering hundreds of megabytes costs the simulator one chunk.
+ */
+function streamPage(outgoing: ServerResponse, bytes: number, record: { streamedBytes?: number }): void {
+  const user = (n: number) => `{"id":"${String(n).padStart(8, '0')}-0000-4000-8000-000000000000","username":"user${n}","email":"user${n}@example.com"}`;
+  const users = Array.from({ length: 512 }, (_, i) => user(i)).join(',');
+  const chunk = Buffer.from(`,${users}`);
+  const head = Buffer.from(`{"_embedded":{"users":[${users}`);
+  const tail = Buffer.from(']}}');
+  record.streamedBytes = 0;
+  let closed = false;
+  outgoing.on('close', () => (closed = true));
+  outgoing.writeHead(200, { 'content-type': 'application/hal+json' });
+  const write = (part: Buffer): boolean => {
+    record.streamedBytes = (record.streamedBytes ?? 0) + part.length;
+    return outgoing.write(part);
+  };
+  const pump = () => {
+    while (!closed) {
+      if ((record.streamedBytes ?? 0) + chunk.length + tail.length > bytes) {
+        outgoing.end(tail);
+        return;
+      }
+      if (!write(record.streamedBytes === 0 ? head : chunk)) {
+        outgoing.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+}
 
 function encode(body: unknown): { bytes: Buffer; contentType: string } {
   if (body === undefined) return { bytes: Buffer.alloc(0), contentType: 'text/plain' };

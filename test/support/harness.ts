@@ -11,9 +11,9 @@ import type { ActivityDeps } from '../../activities';
 import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
 import { startSync } from '../../client/start-sync';
-import { encryptingDataConverter } from '../../worker/codec';
+import { encryptingDataConverter } from '../../contract/codec';
 import { loadConfig, type WorkerConfig } from '../../worker/config';
-import { parseEncryptionKeys } from '../../worker/encryption-keys';
+import { parseEncryptionKeys } from '../../contract/encryption-keys';
 import { installTelemetry, type TelemetrySettings } from '../../worker/telemetry';
 import { activityDeps } from '../../worker/wiring';
 import { createSyncWorker } from '../../worker/worker';
@@ -81,6 +81,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     PINGONE_AUTH_URL: pingone.authUrl,
     PINGONE_API_URL: pingone.apiUrl,
     PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
+    // The Torii simulator presigns uploads to itself, on loopback: the one exemption tests need.
+    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
     SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'sync-files-')),
     HTTP_TIMEOUT_MS: '5000',
     SYNC_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,

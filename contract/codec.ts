@@ -1,13 +1,14 @@
 // Encrypts every payload this service writes to Temporal (inputs with the Client Secret and the
 // Torii API key, results, query answers, failure messages) with AES-256-GCM, so history at rest and
 // in the Temporal UI holds ciphertext. The worker, the client and the codec server all build their
-// data converter here, from the same SYNC_ENCRYPTION_KEYS.
+// data converter here, from the same SYNC_ENCRYPTION_KEYS; a client is checked for it before it
+// may start anything (`sealsWithThisCodec`).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import type { DataConverter, LoadedDataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { registerSecret } from '../activities/redact';
-import { ConfigError } from './config';
+import { ConfigError } from './config-error';
 import { GENERATE_KEY_HINT, type EncryptionKey } from './encryption-keys';
+import { ARRIVED_UNENCRYPTED_METADATA } from './payload-converter';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -16,12 +17,17 @@ const CIPHER = 'AES-256-GCM';
 const IV_BYTES = 12;
 /** Loaded into the workflow sandbox: a prebuilt workflow bundle must be built with it (worker/workflow-code.ts). */
 export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+/** Loaded into the workflow sandbox like the failure converter: it tells the workflow an input arrived unencrypted. */
+export const PAYLOAD_CONVERTER_PATH = require.resolve('./payload-converter');
+/** Registered symbol: the brand survives this module being loaded twice (jest, a bundled client). */
+const SEALS_WITH_THIS_CODEC = Symbol.for('pingone-torii-sync.aes-gcm-payload-codec');
 const TAG_BYTES = 16;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
 export class AesGcmPayloadCodec implements PayloadCodec {
+  readonly [SEALS_WITH_THIS_CODEC] = true;
   private readonly byId: Map<string, Buffer>;
 
   /** The first key encrypts; every key decrypts. */
@@ -46,10 +52,15 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     });
   }
 
-  /** Payloads that are not encrypted pass through unchanged (history written before encryption). */
+  /**
+   * Payloads that are not encrypted pass through, marked as such (ARRIVED_UNENCRYPTED_METADATA): the
+   * workflow refuses an input that arrived so (contract/payload-converter.ts).
+   */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) {
+        return { ...payload, metadata: { ...payload.metadata, [ARRIVED_UNENCRYPTED_METADATA]: utf8('true') } };
+      }
       const id = text(payload.metadata?.[KEY_ID_METADATA]) ?? '';
       const key = this.byId.get(id);
       if (!key) {
@@ -84,9 +95,14 @@ export function encryptingDataConverter(config: { SYNC_ENCRYPTION_KEYS?: Encrypt
       `SYNC_ENCRYPTION_KEYS: required, or the Client Secret would be stored in plain text in Temporal's history; ${GENERATE_KEY_HINT} and set SYNC_ENCRYPTION_KEYS=k1:<that key> on the worker and on every client`,
     ]);
   }
-  for (const k of keys) registerSecret(k.key.toString('base64'));
   return {
     payloadCodecs: [new AesGcmPayloadCodec(keys)],
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
+}
+
+/** Whether a client's (loaded) data converter seals every payload with this project's codec. */
+export function sealsWithThisCodec(converter: Pick<LoadedDataConverter, 'payloadCodecs'> | undefined): boolean {
+  return (converter?.payloadCodecs ?? []).some((codec) => (codec as unknown as Record<symbol, unknown>)[SEALS_WITH_THIS_CODEC] === true);
 }
