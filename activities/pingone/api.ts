@@ -79,9 +79,11 @@ export class PingOneApi {
   }
 
   /**
-   * Whether `url` is on the API's origin and under this connection's own `/environments/<id>/`
-   * (the URL parser resolves `..` and its encodings first), so no link, from PingOne or from a
-   * checkpoint, can make this connection's token read another environment or host.
+   * Whether `url` is on the API's origin and under this connection's own `/environments/<id>/`, or
+   * under `/roles` (PingOne's built-in roles, the same for every environment; the only
+   * organization-level collection the sync reads); the URL parser resolves `..` and its encodings
+   * first. So no link, from PingOne or from a checkpoint, can make this connection's token read
+   * another environment or host.
    */
   isOwnUrl(url: string): boolean {
     let target: URL;
@@ -90,8 +92,10 @@ export class PingOneApi {
     } catch {
       return false;
     }
+    const under = (root: string) => target.pathname === root || target.pathname.startsWith(`${root}/`);
     const environment = new URL(this.environmentUrl()).pathname;
-    return target.origin === this.apiOrigin && !target.username && !target.password && (target.pathname === environment || target.pathname.startsWith(`${environment}/`));
+    const roles = new URL(`${this.target.apiBaseUrl}/roles`).pathname;
+    return target.origin === this.apiOrigin && !target.username && !target.password && (under(environment) || under(roles));
   }
 
   private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
