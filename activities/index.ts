@@ -23,6 +23,7 @@ import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
 import type { SyncMetrics } from '../workflows/sync-metrics';
 import { createVerifyActivities } from './verify';
+import { createUsageActivities, type UsageSettings } from './usage-activities';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   toriiSink?: (apiKey: string) => ToriiSink;
   /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
   propagationGraceMs?: number;
+  /** The usage read's action types and audit budget (PINGONE_USAGE_ACTION_TYPES, PINGONE_AUDIT_REQUESTS_PER_SECOND). */
+  usage?: UsageSettings;
 }
 
 export interface ConnectionArgs {
@@ -108,6 +111,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createVerifyActivities(deps),
+    ...createUsageActivities(deps, sinkFor),
 
     /** Checks hosts, gets a token and opens the snapshot: a bad connection fails here, before any data. */
     async openSync(args: ConnectionArgs & { snapshotId: string }): Promise<OpenedSync> {

@@ -2,6 +2,7 @@
 // never holds page data, only where each listing stands.
 import type { ListingRef } from '../activities/pingone/listings';
 import type { SyncResult } from './contract';
+import type { UsageReadState } from './usage';
 
 export interface ListingState {
   ref: ListingRef;
@@ -42,6 +43,8 @@ export interface SyncCheckpoint {
   };
   warnings: string[];
   runs: number;
+  /** The usage read (patched('usage-read')): its window and next link; absent before it starts. */
+  usage?: UsageReadState;
 }
 
 export function newListing(ref: ListingRef): ListingState {

@@ -13,7 +13,8 @@ export type PingOneResource =
   | 'groups'
   | 'groupParents'
   | 'applications'
-  | 'populations';
+  | 'populations'
+  | 'activities';
 
 export interface PingOneAnswer {
   status: number;
@@ -75,6 +76,7 @@ const GRANT_FOR: Record<PingOneResource, string> = {
   populations: 'Identity Data Read Only',
   roleAssignments: 'Identity Data Read Only',
   applications: 'Application Owner',
+  activities: 'Environment Admin',
 };
 
 // What a customer calls the resource: a group's members are users to them, whichever listing asked.
@@ -88,6 +90,7 @@ const READ_AS: Record<PingOneResource, string> = {
   groupParents: 'groups',
   applications: 'applications',
   populations: 'populations',
+  activities: 'audit activities',
 };
 
 export function classifyTokenAnswer(answer: PingOneAnswer, ctx: ClassifyContext, bothMethodsTried: boolean): Problem {

@@ -123,6 +123,7 @@ function classify(method: string, path: string, params: URLSearchParams): PingOn
   if (collection === 'groups') return sub === 'memberOfGroups' ? 'groupParents' : 'groups';
   if (collection === 'populations') return 'populations';
   if (collection === 'applications') return 'applications';
+  if (collection === 'activities') return 'activities';
   return 'other';
 }
 

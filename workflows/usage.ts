@@ -1,0 +1,142 @@
+// The sync's usage part, in workflow code (no I/O): the usage read, page by page like a listing
+// (each page one activity whose next link is the checkpoint, carried across continue-as-new; an
+// expired cursor sends the read back to its first page, and event ids make the repeat harmless),
+// and after the main file one file per mapped application, each to its own app account.
+import { proxyActivities } from '@temporalio/workflow';
+import type { ConnectionArgs, SyncActivities } from '../activities';
+import type { UsageWindow } from '../activities/store/usage';
+import type { MappedAppOutcome } from '../activities/usage-activities';
+import type { SyncCheckpoint } from './checkpoint';
+import type { ValidSyncInput } from './contract';
+import { DELETION_GUARD_DEFAULTS } from './deletion-guard-contract';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { causeType, shouldContinueAsNew } from './listing-runner';
+import type { AppAccountResult, UsageSummary } from './usage-contract';
+
+const MAX_CURSOR_RESTARTS = 3;
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
+const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry });
+const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT_TIMEOUT.store, retry });
+const torii = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
+});
+
+/** Where the usage read stands: plain data in the checkpoint. */
+export interface UsageReadState {
+  window: UsageWindow;
+  /** The next link to fetch; null before the first page. */
+  next: string | null;
+  done: boolean;
+  /** The high-water mark moved (the read is complete in the store). */
+  completed: boolean;
+  denied: boolean;
+  deniedWarning?: string;
+  pages: number;
+  restarts: number;
+  eventsRead: number;
+  signOnsNew: number;
+  requests: number;
+}
+
+/** Reads audit activities to the last page; answers false when it paused for continue-as-new. */
+export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
+  if (!cp.usage) {
+    const window = await store.planUsageRead({ connectionId: connection.connectionId });
+    cp.usage = { window, next: null, done: false, completed: false, denied: false, pages: 0, restarts: 0, eventsRead: 0, signOnsNew: 0, requests: 0 };
+  }
+  const usage = cp.usage;
+  while (!usage.done) {
+    if (shouldContinueAsNew()) return false;
+    let outcome;
+    try {
+      outcome = await pingOne.readUsagePage.executeWithOptions(
+        { summary: `audit activities, page ${usage.pages + 1}${usage.restarts ? ` (restart ${usage.restarts} after an expired cursor)` : ''}` },
+        [{ ...connection, window: usage.window, url: usage.next ?? undefined }],
+      );
+    } catch (err) {
+      if (causeType(err) === 'PingOneCursorExpired' && usage.restarts < MAX_CURSOR_RESTARTS) {
+        Object.assign(usage, { next: null, pages: 0, restarts: usage.restarts + 1 });
+        continue;
+      }
+      throw err;
+    }
+    usage.pages++;
+    usage.eventsRead += outcome.read;
+    usage.signOnsNew += outcome.fresh;
+    usage.requests += outcome.requests;
+    cp.counts.pingOneRequests += outcome.requests;
+    usage.next = outcome.next;
+    usage.done = outcome.denied || outcome.next === null;
+    if (outcome.denied) Object.assign(usage, { denied: true, deniedWarning: outcome.warning });
+  }
+  if (!usage.denied && !usage.completed) {
+    await store.completeUsageRead({ connectionId: connection.connectionId, window: usage.window });
+    usage.completed = true;
+  }
+  return true;
+}
+
+function appWarning(mapped: { pingOneApplicationId: string; toriiAppAccountId: number }, outcome: MappedAppOutcome): string | undefined {
+  if (outcome.status === 'missing') {
+    return (
+      `Application ${mapped.pingOneApplicationId}, mapped to app account ${mapped.toriiAppAccountId}, is not among the applications this sync licenses ` +
+      `(deleted, disabled or not licensable in PingOne), so nothing was sent to that app account. Remove it from options.applicationAccounts or restore it in PingOne.`
+    );
+  }
+  if (outcome.status === 'held') {
+    return (
+      `The file of application "${outcome.name}" (app account ${mapped.toriiAppAccountId}) would send ${outcome.usersDeleted} of the ${outcome.previousUsers} users ` +
+      `the last sync sent it as deleted, more than the deletion guard allows, so it was not published; the next sync compares with the same last published sync again.`
+    );
+  }
+  return undefined;
+}
+
+/** One file per mapped application after the main file; answers the usage summary and warnings. */
+export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoint): Promise<{ summary: UsageSummary; warnings: string[] }> {
+  const usage = cp.usage;
+  const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
+  const limits = { ...DELETION_GUARD_DEFAULTS, ...input.options.deletionGuard };
+  const warnings: string[] = [];
+  if (usage?.denied && usage.deniedWarning) warnings.push(usage.deniedWarning);
+  const appAccounts: AppAccountResult[] = [];
+  for (const mapped of input.options.applicationAccounts ?? []) {
+    const outcome = await torii.publishAppAccount({
+      ...key,
+      ...mapped,
+      torii: input.torii,
+      dryRun: input.options.dryRun,
+      withUsage: usage !== undefined && !usage.denied,
+      limits: { maxDeletedShare: limits.maxDeletedShare, maxDeletedUsers: limits.maxDeletedUsers },
+    });
+    const warning = appWarning(mapped, outcome);
+    if (warning) warnings.push(warning);
+    if (outcome.status === 'built' && outcome.fileId !== null) {
+      await torii.syncTorii({ torii: { ...input.torii, appAccountId: mapped.toriiAppAccountId }, fileId: outcome.fileId });
+    }
+    appAccounts.push({
+      ...mapped,
+      status: outcome.status === 'built' ? (outcome.fileId === null ? 'dry-run' : 'published') : outcome.status,
+      name: outcome.status === 'missing' ? null : outcome.name,
+      toriiFileId: outcome.status === 'built' ? outcome.fileId : null,
+      users: outcome.status === 'built' ? outcome.users : 0,
+      usersDeleted: outcome.status === 'missing' ? 0 : outcome.usersDeleted,
+      lastUsedDates: outcome.status === 'built' ? outcome.lastUsedDates : 0,
+    });
+  }
+  const summary: UsageSummary = {
+    audit: usage?.denied ? 'denied' : 'read',
+    eventsRead: usage?.eventsRead ?? 0,
+    signOnsNew: usage?.signOnsNew ?? 0,
+    windowFrom: usage?.window.from ?? null,
+    windowTo: usage?.window.to ?? null,
+    backfill: usage?.window.backfill ?? false,
+    auditRequests: usage?.requests ?? 0,
+    appsPublished: appAccounts.filter((a) => a.status === 'published' || a.status === 'dry-run').length,
+    appAccounts,
+  };
+  return { summary, warnings };
+}
