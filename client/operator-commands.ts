@@ -56,7 +56,7 @@ export function defaultOperatorContext(connect: () => Promise<Client>): Operator
   };
 }
 
-async function withStore<T>(ctx: OperatorContext, body: (sql: Sql) => Promise<T>): Promise<T> {
+export async function withStore<T>(ctx: OperatorContext, body: (sql: Sql) => Promise<T>): Promise<T> {
   const sql = await ctx.openStore();
   try {
     return await body(sql);

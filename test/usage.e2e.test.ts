@@ -5,6 +5,12 @@
 // audit permission still publishes, without lastUsedDate and with a warning; a mapped application
 // that is gone is a warning, not a failure.
 import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { postgresStore } from '../activities/store/sql';
+import type { UsageReport } from '../activities/store/usage-report';
+import type { OperatorContext } from '../client/operator-commands';
+import { capturingTerminal } from '../client/terminal';
+import { registerUsageCommand } from '../client/usage-command';
 import { deleteUsers, generateDirectory, type Directory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import { isLicensable } from './sim/expected-access';
@@ -60,6 +66,19 @@ describe('per-application usage', () => {
       else out.push({ userId: user.id, appId: randomUUID(), at: at() }); // an application that is gone
     }
     return out;
+  }
+
+  function usageCli() {
+    const out = capturingTerminal();
+    const ctx: OperatorContext = {
+      connect: async () => h.env.client,
+      openStore: async () => postgresStore(process.env.TEST_DATABASE_URL as string, 2),
+      out,
+      exit: () => undefined,
+    };
+    const program = new Command('pingone-torii-sync').exitOverride();
+    registerUsageCommand(program, ctx);
+    return { out, run: (...args: string[]) => program.parseAsync(args, { from: 'user' }) };
   }
 
   const appFile = (appAccountId: number, nth = -1): AppAccountFile => {
@@ -125,6 +144,24 @@ describe('per-application usage', () => {
     // Deletions are sent once: a third sync sends none of them again.
     await h.sync(h.input(id, client, directory, { options: { applicationAccounts } }));
     expect(appFile(5001).users.filter((u) => u.status === 'deleted')).toEqual([]);
+
+    // The operators' view of the same: per application licensed, active within 30 days, never seen.
+    const main3 = expectedToriiFile(directory, { previouslySent: main2.users }).file;
+    const { out, run } = usageCli();
+    await run('usage', id, '--json', '--inactive-days', '30');
+    const report = JSON.parse(out.text()) as UsageReport;
+    for (const appId of [open, restricted]) {
+      const expected = expectedAppAccountFile(directory, main3, appId, { events: [...served, ...fresh] }).users.filter((u) => u.status === 'active');
+      const seen = expected.filter((u) => u.lastUsedDate).length;
+      expect(report.applications.find((a) => a.appId === appId)).toMatchObject({ licensed: expected.length, activeInPeriod: seen, neverSeen: expected.length - seen });
+    }
+    const name = directory.applications.find((a) => a.id === restricted)?.name as string;
+    const one = usageCli();
+    await one.run('usage', id, '--app', name, '--inactive-days', '7');
+    const lines = one.out.text().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^Usage of ${id}: sign-ons within the last 7 days`));
+    expect(lines[1]).toMatch(/^APPLICATION\s+PINGONE ID\s+LICENSED\s+ACTIVE\s+NEVER SEEN\s+LAST SIGN-ON$/);
+    expect(lines.slice(2).filter((l) => l.startsWith(name))).toHaveLength(1);
   });
 
   it('publishes without lastUsedDate and warns when the Worker app may not read audit activities', async () => {

@@ -1,0 +1,40 @@
+// `pingone-torii-sync usage <connectionId>`: per application of the last published sync, its
+// licensed users, those who signed on within the period, and those never seen signing on, read from
+// the worker's store the way `diff` reads it (DATABASE_URL). A table, or JSON with --json.
+import type { Command } from 'commander';
+import { usageReport, type UsageReport } from '../activities/store/usage-report';
+import { withStore, type OperatorContext } from './operator-commands';
+import { table, type Terminal } from './terminal';
+
+export class NoUsageError extends Error {
+  constructor(connectionId: string) {
+    super(`No usage for connection ${connectionId}: it has no published snapshot in this store. Run a sync first, and check DATABASE_URL points at the worker's store.`);
+    this.name = 'NoUsageError';
+  }
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function printUsage(out: Terminal, report: UsageReport, inactiveDays: number): void {
+  out.line(`Usage of ${report.connectionId}: sign-ons within the last ${inactiveDays} days (since ${report.since.slice(0, 10)})` +
+    (report.knownUntil ? `, known until ${report.knownUntil.replace('T', ' ').slice(0, 16)} UTC` : ', never read (no audit permission?)'));
+  const rows = report.applications.map((a) => [a.name, a.appId, String(a.licensed), String(a.activeInPeriod), String(a.neverSeen), a.lastSignOn?.slice(0, 10) ?? '']);
+  out.line(table(out, ['APPLICATION', 'PINGONE ID', 'LICENSED', 'ACTIVE', 'NEVER SEEN', 'LAST SIGN-ON'], rows, { right: [2, 3, 4] }));
+}
+
+export function registerUsageCommand(program: Command, ctx: OperatorContext): void {
+  program
+    .command('usage <connectionId>')
+    .description('per application: licensed users, users who signed on within the period, licensed users never seen signing on (reads DATABASE_URL)')
+    .option('--app <nameOrId>', 'one application, by name or PingOne id')
+    .option('--inactive-days <n>', 'the period, in days', '30')
+    .option('--json', 'print JSON')
+    .action(async (connectionId: string, flags: { app?: string; inactiveDays: string; json?: boolean }) => {
+      const days = Number(flags.inactiveDays);
+      if (!Number.isInteger(days) || days < 1) throw new Error(`--inactive-days: must be a whole number of days of at least 1, got ${JSON.stringify(flags.inactiveDays)}`);
+      const report = await withStore(ctx, (sql) => usageReport(sql, connectionId, new Date(Date.now() - days * DAY_MS), flags.app));
+      if (!report) throw new NoUsageError(connectionId);
+      if (flags.json) ctx.out.line(JSON.stringify(report));
+      else printUsage(ctx.out, report, days);
+    });
+}
