@@ -36,8 +36,8 @@ describe('per-application usage', () => {
     deniedClient = { clientId: randomUUID(), clientSecret: 'sim-secret-usage-denied-P3x', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
     h = await startHarness({ pingone: { environments: [directory], clients: [client, deniedClient], shortPages: true }, env: { PINGONE_PROPAGATION_GRACE_SECONDS: '0' } });
     auditLogOf(directory).deniedClientIds.add(deniedClient.clientId);
-    // Pages of at most 200 (the simulator's clamp) with short pages: the read follows several next links.
-    auditLogOf(directory).requestsPerSecond = 6;
+    // Below the worker's audit budget (4/s): the audit endpoint answers its own 429s, which the read waits out.
+    auditLogOf(directory).requestsPerSecond = 2;
   });
   afterAll(() => h?.close());
 
@@ -115,6 +115,9 @@ describe('per-application usage', () => {
     });
     expect(Date.parse(first.usage?.windowTo as string) - Date.parse(first.usage?.windowFrom as string)).toBeLessThanOrEqual(14 * DAY);
     expect(appFile(5001).users.some((u) => u.lastUsedDate)).toBe(true);
+    const limited = h.pingone.requests.filter((r) => r.kind === 'activities' && r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(h.pingone.requests.filter((r) => r.kind !== 'activities' && r.status === 429)).toEqual([]);
     expect(tooOld.length).toBeGreaterThan(0);
 
     // Everything served so far leaves PingOne's retention; new sign-ons arrive; some users leave.
