@@ -192,4 +192,27 @@ describe('per-application usage', () => {
     expect(result.warnings.some((w) => w.includes(goneApp) && w.includes('5201'))).toBe(true);
     expect(h.torii.syncs.some((s) => s.appAccountId === 5201)).toBe(false);
   });
+
+  it('holds back a mapped application whose file would delete more than the deletion guard allows', async () => {
+    const { restricted } = mappedApps();
+    const app = directory.applications.find((a) => a.id === restricted);
+    const id = connectionId('usage-held');
+    const options = { applicationAccounts: [{ pingOneApplicationId: restricted, toriiAppAccountId: 5301 }] };
+    const first = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options }));
+    const holders = first.usage?.appAccounts[0].users ?? 0;
+    expect(holders).toBeGreaterThan(10);
+    const rule = app?.accessControl;
+    // Nobody may use it any more (a group no one is in), while every user stays in the directory.
+    if (app) app.accessControl = { group: { type: 'ANY_GROUP', groups: [{ id: randomUUID() }] } };
+    try {
+      const before = h.torii.syncs.filter((s) => s.appAccountId === 5301).length;
+      const second = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options }));
+      expect(second.usersDeleted).toBe(0);
+      expect(second.usage?.appAccounts[0]).toMatchObject({ status: 'held', usersDeleted: holders, toriiFileId: null });
+      expect(second.warnings.some((w) => w.includes(`would send ${holders} of the ${holders} users`) && w.includes('5301'))).toBe(true);
+      expect(h.torii.syncs.filter((s) => s.appAccountId === 5301)).toHaveLength(before);
+    } finally {
+      if (app) app.accessControl = rule;
+    }
+  });
 });
