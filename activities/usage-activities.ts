@@ -131,7 +131,7 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
 
     /** The read reached its last page: the high-water mark moves to the window's end. */
     async completeUsageRead(args: { connectionId: string; window: UsageWindow }): Promise<void> {
-      await completeUsageRead(deps.sql, args.connectionId, args.window.to, USAGE_OVERLAP_MS);
+      await completeUsageRead(deps.sql, args.connectionId, args.window, USAGE_OVERLAP_MS);
     },
 
     /**

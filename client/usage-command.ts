@@ -18,8 +18,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export function printUsage(out: Terminal, report: UsageReport, inactiveDays: number): void {
   out.line(`Usage of ${report.connectionId}: sign-ons within the last ${inactiveDays} days (since ${report.since.slice(0, 10)})` +
     (report.knownUntil ? `, known until ${report.knownUntil.replace('T', ' ').slice(0, 16)} UTC` : ', never read (no audit permission?)'));
-  const rows = report.applications.map((a) => [a.name, a.appId, String(a.licensed), String(a.activeInPeriod), String(a.neverSeen), a.lastSignOn?.slice(0, 10) ?? '']);
-  out.line(table(out, ['APPLICATION', 'PINGONE ID', 'LICENSED', 'ACTIVE', 'NEVER SEEN', 'LAST SIGN-ON'], rows, { right: [2, 3, 4] }));
+  const rows = report.applications.map((a) => [a.name, a.appId, String(a.licensed), String(a.activeInPeriod), String(a.signedOnInLastRead), String(a.neverSeen), a.lastSignOn?.slice(0, 10) ?? '']);
+  out.line(table(out, ['APPLICATION', 'PINGONE ID', 'LICENSED', 'ACTIVE', 'LAST SYNC', 'NEVER SEEN', 'LAST SIGN-ON'], rows, { right: [2, 3, 4, 5] }));
 }
 
 export function registerUsageCommand(program: Command, ctx: OperatorContext): void {

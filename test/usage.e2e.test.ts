@@ -156,14 +156,16 @@ describe('per-application usage', () => {
     for (const appId of [open, restricted]) {
       const expected = expectedAppAccountFile(directory, main3, appId, { events: [...served, ...fresh] }).users.filter((u) => u.status === 'active');
       const seen = expected.filter((u) => u.lastUsedDate).length;
-      expect(report.applications.find((a) => a.appId === appId)).toMatchObject({ licensed: expected.length, activeInPeriod: seen, neverSeen: expected.length - seen });
+      // Gained by the last sync's read: last sign-ons after where that read began (its 5-minute overlap reaches the fresh ones).
+      const gained = expected.filter((u) => u.lastUsedDate && u.lastUsedDate > (report.lastReadFrom as string)).length;
+      expect(report.applications.find((a) => a.appId === appId)).toMatchObject({ licensed: expected.length, activeInPeriod: seen, signedOnInLastRead: gained, neverSeen: expected.length - seen });
     }
     const name = directory.applications.find((a) => a.id === restricted)?.name as string;
     const one = usageCli();
     await one.run('usage', id, '--app', name, '--inactive-days', '7');
     const lines = one.out.text().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^Usage of ${id}: sign-ons within the last 7 days`));
-    expect(lines[1]).toMatch(/^APPLICATION\s+PINGONE ID\s+LICENSED\s+ACTIVE\s+NEVER SEEN\s+LAST SIGN-ON$/);
+    expect(lines[1]).toMatch(/^APPLICATION\s+PINGONE ID\s+LICENSED\s+ACTIVE\s+LAST SYNC\s+NEVER SEEN\s+LAST SIGN-ON$/);
     expect(lines.slice(2).filter((l) => l.startsWith(name))).toHaveLength(1);
   });
 

@@ -9,6 +9,8 @@ export interface ApplicationUsage {
   name: string;
   licensed: number;
   activeInPeriod: number;
+  /** Licensed users whose last sign-on came in the last sync's read: the usage it gained. */
+  signedOnInLastRead: number;
   neverSeen: number;
   lastSignOn: string | null;
 }
@@ -18,6 +20,8 @@ export interface UsageReport {
   snapshotId: string;
   /** The usage read's high-water mark: sign-ons up to here are known. Null when usage was never read. */
   knownUntil: string | null;
+  /** Where the last sync's read began. */
+  lastReadFrom: string | null;
   since: string;
   applications: ApplicationUsage[];
 }
@@ -29,8 +33,9 @@ export async function usageReport(sql: Sql, connectionId: string, since: Date, a
   );
   const snapshotId = snapshots[0]?.snapshot_id;
   if (!snapshotId) return undefined;
-  const { rows: marks } = await sql.query<{ high_water: Date }>('SELECT high_water FROM usage_reads WHERE connection_id = $1', [connectionId]);
-  const { rows } = await sql.query<{ app_id: string; name: string; licensed: number; active: number; never: number; last: Date | null }>(
+  const { rows: marks } = await sql.query<{ high_water: Date; read_from: Date }>('SELECT high_water, read_from FROM usage_reads WHERE connection_id = $1', [connectionId]);
+  const lastReadFrom = marks[0] ? new Date(marks[0].read_from).toISOString() : null;
+  const { rows } = await sql.query<{ app_id: string; name: string; licensed: number; active: number; gained: number; never: number; last: Date | null }>(
     `WITH apps AS (
        SELECT a.app_id, a.name, (${OPEN_TO_EVERY_USER}) AS open
          FROM snapshot_licenses l
@@ -47,6 +52,7 @@ export async function usageReport(sql: Sql, connectionId: string, since: Date, a
      SELECT apps.app_id, apps.name,
             count(h.user_id)::int AS licensed,
             count(u.user_id) FILTER (WHERE u.last_sign_on_at >= $3)::int AS active,
+            count(u.user_id) FILTER (WHERE u.last_sign_on_at > $5::timestamptz)::int AS gained,
             count(h.user_id) FILTER (WHERE u.user_id IS NULL)::int AS never,
             max(u.last_sign_on_at) AS last
        FROM apps
@@ -54,18 +60,20 @@ export async function usageReport(sql: Sql, connectionId: string, since: Date, a
        LEFT JOIN usage_sign_ons u ON u.connection_id = $1 AND u.app_id = h.app_id AND u.user_id = h.user_id
       GROUP BY apps.app_id, apps.name
       ORDER BY apps.name, apps.app_id`,
-    [connectionId, snapshotId, since.toISOString(), app ?? null],
+    [connectionId, snapshotId, since.toISOString(), app ?? null, lastReadFrom],
   );
   return {
     connectionId,
     snapshotId,
     knownUntil: marks[0] ? new Date(marks[0].high_water).toISOString() : null,
+    lastReadFrom,
     since: since.toISOString(),
     applications: rows.map((r) => ({
       appId: r.app_id,
       name: r.name,
       licensed: Number(r.licensed),
       activeInPeriod: Number(r.active),
+      signedOnInLastRead: Number(r.gained),
       neverSeen: Number(r.never),
       lastSignOn: r.last ? new Date(r.last).toISOString() : null,
     })),

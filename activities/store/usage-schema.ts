@@ -24,6 +24,8 @@ export const USAGE_MIGRATION = {
   CREATE TABLE usage_reads (
     connection_id text COLLATE "C" PRIMARY KEY,
     high_water timestamptz NOT NULL,
+    -- Where the last complete read began: sign-ons after it are what the last sync gained.
+    read_from timestamptz NOT NULL,
     read_at timestamptz NOT NULL DEFAULT now()
   );
 

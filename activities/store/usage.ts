@@ -59,12 +59,13 @@ export async function recordUsageEvents(sql: Sql, connectionId: string, events: 
 }
 
 /** A complete read: the mark moves to its end; event ids the next overlap cannot reach are dropped. */
-export async function completeUsageRead(sql: Sql, connectionId: string, to: string, overlapMs: number): Promise<void> {
+export async function completeUsageRead(sql: Sql, connectionId: string, window: Pick<UsageWindow, 'from' | 'to'>, overlapMs: number): Promise<void> {
+  const { from, to } = window;
   await sql.transaction(async (tx) => {
     await tx.query(
-      `INSERT INTO usage_reads (connection_id, high_water) VALUES ($1, $2)
-       ON CONFLICT (connection_id) DO UPDATE SET high_water = GREATEST(usage_reads.high_water, EXCLUDED.high_water), read_at = now()`,
-      [connectionId, to],
+      `INSERT INTO usage_reads (connection_id, high_water, read_from) VALUES ($1, $2, $3)
+       ON CONFLICT (connection_id) DO UPDATE SET high_water = GREATEST(usage_reads.high_water, EXCLUDED.high_water), read_from = EXCLUDED.read_from, read_at = now()`,
+      [connectionId, to, from],
     );
     await tx.query(`DELETE FROM usage_events WHERE connection_id = $1 AND recorded_at < $2::timestamptz - make_interval(secs => $3)`, [
       connectionId,
