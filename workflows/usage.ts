@@ -1,6 +1,7 @@
-// The sync's usage part, in workflow code (no I/O): the usage read, page by page like a listing
-// (each page one activity whose next link is the checkpoint, carried across continue-as-new; an
-// expired cursor sends the read back to its first page, and event ids make the repeat harmless),
+// The sync's usage part, in workflow code (no I/O): the usage read, its window cut into time slices
+// read page by page like listings (each page one activity whose next link is the slice's
+// checkpoint, carried across continue-as-new; an expired cursor sends that slice back to its first
+// page, and event ids make the repeat harmless),
 // and after the main file one file per mapped application, each to its own app account.
 import { proxyActivities } from '@temporalio/workflow';
 import type { ConnectionArgs, SyncActivities } from '../activities';
@@ -24,59 +25,111 @@ const torii = proxyActivities<SyncActivities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
 });
 
-/** Where the usage read stands: plain data in the checkpoint. */
-export interface UsageReadState {
-  window: UsageWindow;
+/** One time slice of the window, read as a listing of its own: its next link is its checkpoint. */
+export interface UsageSlice {
+  from: string;
+  to: string;
   /** The next link to fetch; null before the first page. */
   next: string | null;
   done: boolean;
+  pages: number;
+  restarts: number;
+}
+
+/** Where the usage read stands: plain data in the checkpoint. */
+export interface UsageReadState {
+  window: UsageWindow;
+  slices: UsageSlice[];
   /** The high-water mark moved (the read is complete in the store). */
   completed: boolean;
   denied: boolean;
   deniedWarning?: string;
-  pages: number;
-  restarts: number;
   eventsRead: number;
   signOnsNew: number;
   requests: number;
 }
 
-/** Reads audit activities to the last page; answers false when it paused for continue-as-new. */
+/**
+ * Slices read at once. One slice's pages follow one another (each needs the last one's next link),
+ * and a page's round trip through Temporal is longer than the audit budget's interval, so one lane
+ * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
+ */
+const USAGE_LANES = 2;
+const USAGE_SLICES = 4;
+
+/**
+ * The window cut into `count` consecutive slices. PingOne's docs give only `gt` and `lt` for
+ * recordedat, so a later slice starts one millisecond (recordedAt's precision) before the earlier
+ * one ends: an event on the boundary is in exactly one slice.
+ */
+export function usageSlices(window: Pick<UsageWindow, 'from' | 'to'>, count = USAGE_SLICES): UsageSlice[] {
+  const from = Date.parse(window.from);
+  const to = Date.parse(window.to);
+  const step = Math.max(1, Math.ceil((to - from) / count));
+  const slices: UsageSlice[] = [];
+  for (let start = from; start < to; start += step) {
+    const end = Math.min(to, start + step);
+    slices.push({ from: new Date(start === from ? from : start - 1).toISOString(), to: new Date(end).toISOString(), next: null, done: false, pages: 0, restarts: 0 });
+  }
+  return slices;
+}
+
+/** Reads audit activities to the last page of every slice; answers false when it paused for continue-as-new. */
 export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
   if (!cp.usage) {
     const window = await store.planUsageRead({ connectionId: connection.connectionId });
-    cp.usage = { window, next: null, done: false, completed: false, denied: false, pages: 0, restarts: 0, eventsRead: 0, signOnsNew: 0, requests: 0 };
+    cp.usage = { window, slices: usageSlices(window), completed: false, denied: false, eventsRead: 0, signOnsNew: 0, requests: 0 };
   }
   const usage = cp.usage;
-  while (!usage.done) {
-    if (shouldContinueAsNew()) return false;
-    let outcome;
-    try {
-      outcome = await pingOne.readUsagePage.executeWithOptions(
-        { summary: `audit activities, page ${usage.pages + 1}${usage.restarts ? ` (restart ${usage.restarts} after an expired cursor)` : ''}` },
-        [{ ...connection, window: usage.window, url: usage.next ?? undefined }],
-      );
-    } catch (err) {
-      if (causeType(err) === 'PingOneCursorExpired' && usage.restarts < MAX_CURSOR_RESTARTS) {
-        Object.assign(usage, { next: null, pages: 0, restarts: usage.restarts + 1 });
-        continue;
+  let paused = false;
+  const taken = new Set<UsageSlice>();
+  const lane = async () => {
+    for (;;) {
+      const slice = usage.slices.find((s) => !s.done && !taken.has(s));
+      if (!slice || usage.denied) return;
+      taken.add(slice);
+      while (!slice.done && !usage.denied) {
+        if (shouldContinueAsNew()) {
+          paused = true;
+          return;
+        }
+        await readPage(connection, cp, slice);
       }
-      throw err;
     }
-    usage.pages++;
-    usage.eventsRead += outcome.read;
-    usage.signOnsNew += outcome.fresh;
-    usage.requests += outcome.requests;
-    cp.counts.pingOneRequests += outcome.requests;
-    usage.next = outcome.next;
-    usage.done = outcome.denied || outcome.next === null;
-    if (outcome.denied) Object.assign(usage, { denied: true, deniedWarning: outcome.warning });
-  }
+  };
+  await Promise.all(Array.from({ length: USAGE_LANES }, lane));
+  if (paused) return false;
   if (!usage.denied && !usage.completed) {
     await store.completeUsageRead({ connectionId: connection.connectionId, window: usage.window });
     usage.completed = true;
   }
   return true;
+}
+
+async function readPage(connection: ConnectionArgs, cp: SyncCheckpoint, slice: UsageSlice): Promise<void> {
+  const usage = cp.usage as UsageReadState;
+  let outcome;
+  try {
+    outcome = await pingOne.readUsagePage.executeWithOptions(
+      { summary: `audit activities ${slice.from} to ${slice.to}, page ${slice.pages + 1}${slice.restarts ? ` (restart ${slice.restarts} after an expired cursor)` : ''}` },
+      [{ ...connection, window: { ...usage.window, from: slice.from, to: slice.to }, url: slice.next ?? undefined }],
+    );
+  } catch (err) {
+    // Event ids make the second pass over the slice's early pages harmless in the store.
+    if (causeType(err) === 'PingOneCursorExpired' && slice.restarts < MAX_CURSOR_RESTARTS) {
+      Object.assign(slice, { next: null, pages: 0, restarts: slice.restarts + 1 });
+      return;
+    }
+    throw err;
+  }
+  slice.pages++;
+  usage.eventsRead += outcome.read;
+  usage.signOnsNew += outcome.fresh;
+  usage.requests += outcome.requests;
+  cp.counts.pingOneRequests += outcome.requests;
+  slice.next = outcome.next;
+  slice.done = outcome.denied || outcome.next === null;
+  if (outcome.denied) Object.assign(usage, { denied: true, deniedWarning: outcome.warning });
 }
 
 function appWarning(mapped: { pingOneApplicationId: string; toriiAppAccountId: number }, outcome: MappedAppOutcome): string | undefined {
