@@ -38,7 +38,10 @@ export interface UsageDeps extends PingOneApiDeps {
 }
 
 export interface UsagePageArgs extends ConnectionArgs {
-  window: UsageWindow;
+  /** The slice of the window this page belongs to. */
+  window: Pick<UsageWindow, 'from' | 'to'>;
+  /** The end of the whole read's window: it names the read in the store. */
+  readTo: string;
   /** The next link to follow; absent for the first page. */
   url?: string;
 }
@@ -47,8 +50,6 @@ export interface UsagePageOutcome {
   next: string | null;
   /** Records on the page. */
   read: number;
-  /** Sign-ons on the page not seen before (duplicates by event id removed). */
-  fresh: number;
   requests: number;
   /** The Worker app may not read audit activities: nothing was read, the sync goes on without usage. */
   denied: boolean;
@@ -101,7 +102,7 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
         } catch (err) {
           if (err instanceof ProblemError && err.problem.type === 'PingOneInsufficientPermissions') {
             const warning = `${auditDeniedCause(args.pingOne.environmentId)} The files were published without lastUsedDate. ${AUDIT_PERMISSION_FIX}`;
-            return { next: null, read: 0, fresh: 0, requests: api.stats.requests, denied: true, warning };
+            return { next: null, read: 0, requests: api.stats.requests, denied: true, warning };
           }
           throw err;
         }
@@ -124,14 +125,14 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
           });
         }
         const events = records.map((raw) => toUsageEvent(raw, actionTypes)).filter((e): e is UsageEventRow => e !== undefined);
-        const fresh = await recordUsageEvents(deps.sql, args.connectionId, events);
-        return { next, read: records.length, fresh, requests: api.stats.requests, denied: false };
+        await recordUsageEvents(deps.sql, args.connectionId, events, args.readTo);
+        return { next, read: records.length, requests: api.stats.requests, denied: false };
       });
     },
 
-    /** The read reached its last page: the high-water mark moves to the window's end. */
-    async completeUsageRead(args: { connectionId: string; window: UsageWindow }): Promise<void> {
-      await completeUsageRead(deps.sql, args.connectionId, args.window, USAGE_OVERLAP_MS);
+    /** The read reached its last page: the high-water mark moves to the window's end; answers its new sign-ons. */
+    async completeUsageRead(args: { connectionId: string; window: UsageWindow }): Promise<{ signOnsNew: number }> {
+      return { signOnsNew: await completeUsageRead(deps.sql, args.connectionId, args.window, USAGE_OVERLAP_MS) };
     },
 
     /**

@@ -100,8 +100,9 @@ export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoin
   await Promise.all(Array.from({ length: USAGE_LANES }, lane));
   if (paused) return false;
   if (!usage.denied && !usage.completed) {
-    await store.completeUsageRead({ connectionId: connection.connectionId, window: usage.window });
-    usage.completed = true;
+    // Counted by the store, not summed per page: a page a killed worker had written counts once.
+    const { signOnsNew } = await store.completeUsageRead({ connectionId: connection.connectionId, window: usage.window });
+    Object.assign(usage, { completed: true, signOnsNew });
   }
   return true;
 }
@@ -112,7 +113,7 @@ async function readPage(connection: ConnectionArgs, cp: SyncCheckpoint, slice: U
   try {
     outcome = await pingOne.readUsagePage.executeWithOptions(
       { summary: `audit activities ${slice.from} to ${slice.to}, page ${slice.pages + 1}${slice.restarts ? ` (restart ${slice.restarts} after an expired cursor)` : ''}` },
-      [{ ...connection, window: { ...usage.window, from: slice.from, to: slice.to }, url: slice.next ?? undefined }],
+      [{ ...connection, window: { from: slice.from, to: slice.to }, readTo: usage.window.to, url: slice.next ?? undefined }],
     );
   } catch (err) {
     // Event ids make the second pass over the slice's early pages harmless in the store.
@@ -124,7 +125,6 @@ async function readPage(connection: ConnectionArgs, cp: SyncCheckpoint, slice: U
   }
   slice.pages++;
   usage.eventsRead += outcome.read;
-  usage.signOnsNew += outcome.fresh;
   usage.requests += outcome.requests;
   cp.counts.pingOneRequests += outcome.requests;
   slice.next = outcome.next;
@@ -155,6 +155,12 @@ export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoi
   const limits = { ...DELETION_GUARD_DEFAULTS, ...input.options.deletionGuard };
   const warnings: string[] = [];
   if (usage?.denied && usage.deniedWarning) warnings.push(usage.deniedWarning);
+  if (usage?.window.missedFrom) {
+    warnings.push(
+      `The last usage read ended ${usage.window.missedFrom}, longer ago than the 14 days PingOne keeps audit activities readable, ` +
+        `so sign-ons between then and ${usage.window.from} are unknown. Sync at least every 14 days to keep usage complete.`,
+    );
+  }
   const appAccounts: AppAccountResult[] = [];
   for (const mapped of input.options.applicationAccounts ?? []) {
     const outcome = await torii.publishAppAccount({

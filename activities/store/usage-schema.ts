@@ -18,6 +18,9 @@ export const USAGE_MIGRATION = {
     connection_id text COLLATE "C" NOT NULL,
     event_id text COLLATE "C" NOT NULL,
     recorded_at timestamptz NOT NULL,
+    -- The end of the read that first stored it: names the read, so its new sign-ons are counted
+    -- once however often a killed worker wrote a page again.
+    read_to timestamptz NOT NULL,
     PRIMARY KEY (connection_id, event_id)
   );
 

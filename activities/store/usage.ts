@@ -19,6 +19,8 @@ export interface UsageWindow {
   to: string;
   /** No earlier complete read: this one backfills as far as PingOne reaches. */
   backfill: boolean;
+  /** The last read ended before PingOne's reach: sign-ons from here to `from` cannot be read. */
+  missedFrom?: string;
 }
 
 /**
@@ -30,19 +32,21 @@ export async function planUsageWindow(sql: Sql, connectionId: string, now: Date,
   const earliest = now.getTime() - reachMs;
   const mark = rows[0]?.high_water ? new Date(rows[0].high_water).getTime() - overlapMs : undefined;
   const from = mark === undefined ? earliest : Math.max(earliest, mark);
-  return { from: new Date(from).toISOString(), to: now.toISOString(), backfill: mark === undefined };
+  const window: UsageWindow = { from: new Date(from).toISOString(), to: now.toISOString(), backfill: mark === undefined };
+  if (mark !== undefined && mark < earliest) window.missedFrom = new Date(mark).toISOString();
+  return window;
 }
 
-/** Writes one page of sign-ons in one statement; answers how many events were new. */
-export async function recordUsageEvents(sql: Sql, connectionId: string, events: UsageEventRow[]): Promise<number> {
+/** Writes one page of sign-ons of the read ending `readTo` in one statement; answers how many events were new. */
+export async function recordUsageEvents(sql: Sql, connectionId: string, events: UsageEventRow[], readTo: string): Promise<number> {
   if (events.length === 0) return 0;
   const { rows } = await sql.query<{ fresh: number }>(
     `WITH page AS (
        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS p(event_id, user_id, app_id, at)
      ),
      fresh AS (
-       INSERT INTO usage_events (connection_id, event_id, recorded_at)
-       SELECT DISTINCT ON (event_id) $1, event_id, at FROM page
+       INSERT INTO usage_events (connection_id, event_id, recorded_at, read_to)
+       SELECT DISTINCT ON (event_id) $1, event_id, at, $6::timestamptz FROM page
        ON CONFLICT (connection_id, event_id) DO NOTHING
        RETURNING event_id
      ),
@@ -53,15 +57,22 @@ export async function recordUsageEvents(sql: Sql, connectionId: string, events: 
        DO UPDATE SET last_sign_on_at = GREATEST(usage_sign_ons.last_sign_on_at, EXCLUDED.last_sign_on_at)
      )
      SELECT count(*)::int AS fresh FROM fresh`,
-    [connectionId, events.map((e) => e.eventId), events.map((e) => e.userId), events.map((e) => e.appId), events.map((e) => e.at)],
+    [connectionId, events.map((e) => e.eventId), events.map((e) => e.userId), events.map((e) => e.appId), events.map((e) => e.at), readTo],
   );
   return Number(rows[0].fresh);
 }
 
-/** A complete read: the mark moves to its end; event ids the next overlap cannot reach are dropped. */
-export async function completeUsageRead(sql: Sql, connectionId: string, window: Pick<UsageWindow, 'from' | 'to'>, overlapMs: number): Promise<void> {
+/**
+ * A complete read: the mark moves to its end; event ids the next overlap cannot reach are dropped.
+ * Answers the sign-ons this read stored first (new to the connection).
+ */
+export async function completeUsageRead(sql: Sql, connectionId: string, window: Pick<UsageWindow, 'from' | 'to'>, overlapMs: number): Promise<number> {
   const { from, to } = window;
-  await sql.transaction(async (tx) => {
+  return sql.transaction(async (tx) => {
+    const { rows } = await tx.query<{ fresh: number }>(
+      'SELECT count(*)::int AS fresh FROM usage_events WHERE connection_id = $1 AND read_to = $2::timestamptz',
+      [connectionId, to],
+    );
     await tx.query(
       `INSERT INTO usage_reads (connection_id, high_water, read_from) VALUES ($1, $2, $3)
        ON CONFLICT (connection_id) DO UPDATE SET high_water = GREATEST(usage_reads.high_water, EXCLUDED.high_water), read_from = EXCLUDED.read_from, read_at = now()`,
@@ -72,5 +83,6 @@ export async function completeUsageRead(sql: Sql, connectionId: string, window: 
       to,
       overlapMs / 1000 + 1,
     ]);
+    return Number(rows[0].fresh);
   });
 }
