@@ -88,8 +88,15 @@ describe('simulated audit activities', () => {
     for (let i = 0; i < 3; i++) statuses.push(await get(url(filter)));
     expect(statuses.map((s) => s.status)).toEqual([200, 200, 429]);
     expect(statuses[2].retryAfter).toBe('1');
-    // The management API is not limited by the audit budget.
+    // The management API is not limited by the audit budget, nor the audit endpoint by the API's.
     expect((await get(`${sim.apiUrl}/environments/${dir.environmentId}/users?limit=1`)).status).toBe(200);
+    sim.settings.rateLimit = { requestsPerSecond: 1 };
+    auditLogOf(dir).requestsPerSecond = 10;
+    auditLogOf(dir).recent = [];
+    expect((await get(`${sim.apiUrl}/environments/${dir.environmentId}/users?limit=1`)).status).toBe(200);
+    expect((await get(`${sim.apiUrl}/environments/${dir.environmentId}/users?limit=1`)).status).toBe(429);
+    expect((await get(url(filter))).status).toBe(200);
+    sim.settings.rateLimit = undefined;
     auditLogOf(dir).requestsPerSecond = 10;
     auditLogOf(dir).deniedClientIds.add(client.clientId);
     auditLogOf(dir).recent = [];

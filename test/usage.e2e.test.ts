@@ -5,6 +5,7 @@
 // audit permission still publishes, without lastUsedDate and with a warning; a mapped application
 // that is gone is a warning, not a failure.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { postgresStore } from '../activities/store/sql';
 import type { UsageReport } from '../activities/store/usage-report';
@@ -197,6 +198,19 @@ describe('per-application usage', () => {
     expect(result.usage?.appAccounts.map((a) => [a.toriiAppAccountId, a.status])).toEqual([[5201, 'missing'], [5202, 'published']]);
     expect(result.warnings.some((w) => w.includes(goneApp) && w.includes('5201'))).toBe(true);
     expect(h.torii.syncs.some((s) => s.appAccountId === 5201)).toBe(false);
+  });
+
+  it('keeps a dry run’s application file instead of uploading it', async () => {
+    const { open } = mappedApps();
+    const result = await h.sync(
+      h.input(connectionId('usage-dry'), client, directory, { torii: { appAccountId: 4646 }, options: { dryRun: true, applicationAccounts: [{ pingOneApplicationId: open, toriiAppAccountId: 5401 }] } }),
+    );
+    const app = result.usage?.appAccounts[0];
+    expect(app).toMatchObject({ status: 'dry-run', toriiFileId: null });
+    expect(h.torii.syncs.some((s) => s.appAccountId === 5401)).toBe(false);
+    const kept = JSON.parse(readFileSync(app?.filePath as string, 'utf8')) as AppAccountFile;
+    const served = auditLogOf(directory).events;
+    expect(sortedAppFile(kept)).toEqual(sortedAppFile(expectedAppAccountFile(directory, expectedToriiFile(directory).file, open, { events: served })));
   });
 
   it('holds back a mapped application whose file would delete more than the deletion guard allows', async () => {

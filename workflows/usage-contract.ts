@@ -50,6 +50,8 @@ export interface AppAccountResult {
   /** The application's name (its license's name); null when it was not found. */
   name: string | null;
   toriiFileId: number | null;
+  /** Where a dry run kept the application's file; null otherwise. */
+  filePath: string | null;
   users: number;
   usersDeleted: number;
   /** Users of the file with a lastUsedDate. */

@@ -181,6 +181,7 @@ export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoi
       status: outcome.status === 'built' ? (outcome.fileId === null ? 'dry-run' : 'published') : outcome.status,
       name: outcome.status === 'missing' ? null : outcome.name,
       toriiFileId: outcome.status === 'built' ? outcome.fileId : null,
+      filePath: outcome.status === 'built' ? outcome.filePath : null,
       users: outcome.status === 'built' ? outcome.users : 0,
       usersDeleted: outcome.status === 'missing' ? 0 : outcome.usersDeleted,
       lastUsedDates: outcome.status === 'built' ? outcome.lastUsedDates : 0,

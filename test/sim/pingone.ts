@@ -83,7 +83,8 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
   let origin = '';
 
   const handle = async (req: SimRequest, kind: PingOneKind): Promise<SimReply> => {
-    if (overBudget(recent, settings.rateLimit)) return requestLimited();
+    // The audit endpoint keeps its own, separate budget (pingone-audit.ts).
+    if (kind !== 'activities' && overBudget(recent, settings.rateLimit)) return requestLimited();
     if (kind === 'token') {
       if (req.method !== 'POST') return notFound('resource');
       return tokens.issue(req, req.path.split('/')[1]);
