@@ -13,6 +13,9 @@ import { DELETION_GUARD_DEFAULTS } from './deletion-guard-contract';
 import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { causeType, shouldContinueAsNew } from './listing-runner';
 import type { AppAccountResult, UsageSummary } from './usage-contract';
+import { usageSlices, type UsageSlice } from './usage-slices';
+
+export type { UsageSlice } from './usage-slices';
 
 const MAX_CURSOR_RESTARTS = 3;
 
@@ -24,17 +27,6 @@ const torii = proxyActivities<SyncActivities>({
   heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
 });
-
-/** One time slice of the window, read as a listing of its own: its next link is its checkpoint. */
-export interface UsageSlice {
-  from: string;
-  to: string;
-  /** The next link to fetch; null before the first page. */
-  next: string | null;
-  done: boolean;
-  pages: number;
-  restarts: number;
-}
 
 /** Where the usage read stands: plain data in the checkpoint. */
 export interface UsageReadState {
@@ -55,25 +47,6 @@ export interface UsageReadState {
  * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
  */
 const USAGE_LANES = 2;
-const USAGE_SLICES = 4;
-
-/**
- * The window cut into `count` consecutive slices. PingOne's docs give only `gt` and `lt` for
- * recordedat, so a later slice starts one millisecond (recordedAt's precision) before the earlier
- * one ends: an event on the boundary is in exactly one slice.
- */
-export function usageSlices(window: Pick<UsageWindow, 'from' | 'to'>, count = USAGE_SLICES): UsageSlice[] {
-  const from = Date.parse(window.from);
-  const to = Date.parse(window.to);
-  const step = Math.max(1, Math.ceil((to - from) / count));
-  const slices: UsageSlice[] = [];
-  for (let start = from; start < to; start += step) {
-    const end = Math.min(to, start + step);
-    slices.push({ from: new Date(start === from ? from : start - 1).toISOString(), to: new Date(end).toISOString(), next: null, done: false, pages: 0, restarts: 0 });
-  }
-  return slices;
-}
-
 /** Reads audit activities to the last page of every slice; answers false when it paused for continue-as-new. */
 export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
   if (!cp.usage) {
