@@ -2,4 +2,5 @@
 export * from '../workflows/contract';
 export { startSync, runSync, validateSyncInput, InvalidSyncInputError } from './start-sync';
 export * from '../workflows/verify-contract';
+export * from '../workflows/usage-contract';
 export { startVerify, verifyConnection, validateVerifyInput, describeVerifyResult, InvalidVerifyInputError } from './verify-connection';

@@ -43,7 +43,7 @@ export interface SyncCheckpoint {
   };
   warnings: string[];
   runs: number;
-  /** The usage read (patched('usage-read')): its window and next link; absent before it starts. */
+  /** The usage read (patched('usage-read')): its window and each slice's next link; absent before it starts. */
   usage?: UsageReadState;
 }
 
