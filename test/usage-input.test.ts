@@ -1,5 +1,7 @@
 // options.applicationAccounts is refused in words naming the field and the fix: ids that are not
-// ids, an application or an app account mapped twice, or the main app account reused.
+// ids, an application or an app account mapped twice, or the main app account reused; and the
+// worker's usage settings (PINGONE_USAGE_ACTION_TYPES, PINGONE_AUDIT_REQUESTS_PER_SECOND) likewise.
+import { ConfigError, loadConfig } from '../worker/config';
 import { describeInputProblems, SyncInputSchema } from '../workflows/contract';
 
 const APP_A = '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b';
@@ -42,5 +44,28 @@ describe('options.applicationAccounts', () => {
     ],
   ])('refuses %s', (_what, accounts, expected) => {
     expect(problems(input(accounts))).toEqual(expected);
+  });
+});
+
+describe('the usage read’s worker settings', () => {
+  // loadConfig needs the encryption keys every worker needs; any valid value will do here.
+  const base = { SYNC_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ ...base, ...env });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('defaults to USER.ACCESS_ALLOWED at 4 audit requests per second', () => {
+    expect(loadConfig(base)).toMatchObject({ PINGONE_USAGE_ACTION_TYPES: ['USER.ACCESS_ALLOWED'], PINGONE_AUDIT_REQUESTS_PER_SECOND: 4 });
+    expect(loadConfig({ ...base, PINGONE_USAGE_ACTION_TYPES: 'USER.ACCESS_ALLOWED, FLOW.UPDATED' }).PINGONE_USAGE_ACTION_TYPES).toEqual(['USER.ACCESS_ALLOWED', 'FLOW.UPDATED']);
+  });
+
+  it('refuses action types that are not PingOne audit types and a budget above PingOne’s audit limit', () => {
+    expect(problemsOf({ PINGONE_USAGE_ACTION_TYPES: 'sign-on' })).toEqual(['PINGONE_USAGE_ACTION_TYPES: must be comma-separated PingOne audit action types like USER.ACCESS_ALLOWED']);
+    expect(problemsOf({ PINGONE_AUDIT_REQUESTS_PER_SECOND: '25' })).toEqual(['PINGONE_AUDIT_REQUESTS_PER_SECOND: must be at most 10 (PingOne’s audit limit per license)']);
   });
 });
