@@ -17,6 +17,7 @@ import { toRole, toRoleAssignment } from './pingone/records';
 import type { TokenCache } from './pingone/token';
 import { adminCandidates, deriveAccess } from './store/access';
 import { connectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs } from './store/connection-diff';
+import { usageReport, type ConnectionUsageArgs, type UsageReport } from './store/usage-report';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './store/chains';
 import { previousSentUsers } from './store/deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
@@ -27,6 +28,7 @@ import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
 import type { SyncMetrics } from '../workflows/sync-metrics';
 import { createVerifyActivities } from './verify';
+import { createUsageActivities, type UsageSettings } from './usage-activities';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -53,6 +55,8 @@ export interface ActivityDeps {
   toriiSink?: (apiKey: string) => ToriiSink;
   /** How long the connection test asks again after a 403/404/invalid_client (PINGONE_PROPAGATION_GRACE_SECONDS). */
   propagationGraceMs?: number;
+  /** The usage read's action types and audit budget (PINGONE_USAGE_ACTION_TYPES, PINGONE_AUDIT_REQUESTS_PER_SECOND). */
+  usage?: UsageSettings;
 }
 
 export interface ConnectionArgs {
@@ -134,6 +138,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createVerifyActivities(deps),
+    ...createUsageActivities(deps, sinkFor),
 
     /** Checks hosts, gets a token and opens the snapshot: a bad connection fails here, before any data. */
     async openSync(args: ConnectionArgs & { snapshotId: string }): Promise<OpenedSync> {
@@ -301,6 +306,11 @@ export function createActivities(deps: ActivityDeps) {
     /** A connection's diff between syncs, for the CLI (workflows/connection-diff.ts). */
     async readConnectionDiff(args: ConnectionDiffArgs): Promise<ConnectionDiffAnswer> {
       return connectionDiff(deps.sql, args);
+    },
+
+    /** A connection's usage per application, for the CLI's `usage` (workflows/connection-reports.ts). */
+    async readConnectionUsage(args: ConnectionUsageArgs): Promise<UsageReport | null> {
+      return (await usageReport(deps.sql, args.connectionId, new Date(args.since), args.app)) ?? null;
     },
 
     async closeSnapshot(args: SnapshotKey & { status: 'published' | 'dry-run'; fileId: number | null; summary: unknown }): Promise<void> {

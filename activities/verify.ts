@@ -10,12 +10,15 @@ import type { VerifyCheck, VerifyCheckName } from '../workflows/verify-contract'
 import type { ConnectionArgs } from '.';
 import { endpointsFor, pingOneApiFor } from './connection';
 import type { PingOneApi, PingOneApiDeps } from './pingone/api';
+import type { UsageSettings } from './usage-activities';
 import { mayBePropagating, populationsHidden } from './pingone/classify';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, nextLink } from './pingone/listings';
 import { toPopulationRow, type PopulationRow } from './pingone/records';
 import { ProblemError, toFailure, type Problem } from './problem';
 import { redact } from './redact';
+import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION_TYPES } from './pingone/audit';
+import { auditApiFor } from './usage-activities';
 
 export const DEFAULT_PROPAGATION_GRACE_MS = 60_000;
 /** Attempts a transient failure gets before the check reports it. */
@@ -25,6 +28,7 @@ const POPULATIONS_PROBED = 100;
 
 export interface VerifyDeps extends PingOneApiDeps {
   hostPolicy: HostPolicy;
+  usage?: UsageSettings;
   /** How long a 403/404/invalid_client is asked again before it is reported. */
   propagationGraceMs?: number;
 }
@@ -123,6 +127,8 @@ async function runCheck(args: VerifyCheckArgs, deps: VerifyDeps): Promise<Findin
       return { cause: `Groups in environment ${environmentId} are readable.` };
     case 'populations':
       return populationsVisible(api, environmentId);
+    case 'auditActivities':
+      return auditActivitiesReadable(args, deps);
   }
 }
 
@@ -165,6 +171,22 @@ async function populationsVisible(api: PingOneApi, environmentId: string): Promi
   if (populations.length === 0) return { cause: `PingOne listed no populations in environment ${environmentId}.` };
   const probed = populations.length > POPULATIONS_PROBED ? ` (the first ${POPULATIONS_PROBED} were probed)` : '';
   return { cause: `The Worker app sees the users of all ${populations.length} population${populations.length === 1 ? '' : 's'} in environment ${environmentId}${probed}.` };
+}
+
+/** One page of the last hour's sign-ons, on the audit budget: enough to know the permission is there. */
+async function auditActivitiesReadable(args: VerifyCheckArgs, deps: VerifyDeps): Promise<Finding> {
+  const api = auditApiFor(args, deps);
+  const to = new Date();
+  const window = { from: new Date(to.getTime() - 3600_000).toISOString(), to: to.toISOString() };
+  try {
+    await api.get(api.environmentUrl(auditPath(window, deps.usage?.actionTypes ?? DEFAULT_USAGE_ACTION_TYPES, 1)), 'activities');
+  } catch (err) {
+    if (err instanceof ProblemError && err.problem.type === 'PingOneInsufficientPermissions') {
+      throw new ProblemError({ ...err.problem, cause: auditDeniedCause(args.pingOne.environmentId), fix: AUDIT_PERMISSION_FIX });
+    }
+    throw err;
+  }
+  return { cause: `Audit activities in environment ${args.pingOne.environmentId} are readable: the sync can tell who signs on to each application.` };
 }
 
 function malformed(api: PingOneApi, resource: string): ProblemError {

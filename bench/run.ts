@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { generateDirectory } from '../test/sim/directory';
+import { recordAudit, type SignOn } from '../test/sim/pingone-audit';
+import { seededRandom } from '../test/sim/random';
 import { connectClient } from '../client/temporal';
 import { startDevServer } from '../client/dev-server';
 import { startSync } from '../client/start-sync';
@@ -25,13 +27,30 @@ interface BenchOptions {
   naive: boolean;
   preset?: string;
   timeline?: boolean;
+  events: string;
+  mapped: string;
+}
+
+/** Sign-on events spread over the last 13 days, each a random user signing on to a random application. */
+function signOns(users: { id: string }[], apps: { id: string }[], n: number): SignOn[] {
+  const rnd = seededRandom(43);
+  const now = Date.now();
+  return Array.from({ length: n }, () => ({
+    userId: users[Math.floor(rnd() * users.length)].id,
+    appId: apps[Math.floor(rnd() * apps.length)].id,
+    at: new Date(now - 13 * 24 * 3600_000 + Math.floor(rnd() * 13 * 24 * 3600_000)),
+  }));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function bench(opts: BenchOptions): Promise<void> {
   const smoke = opts.preset === 'smoke';
-  const users = smoke ? 2000 : Number(opts.users);
+  // "usage": a 100,000-user directory with 3,000,000 sign-on events and 5 mapped applications.
+  const usage = opts.preset === 'usage';
+  const users = smoke ? 2000 : usage ? 100_000 : Number(opts.users);
+  const events = usage ? 3_000_000 : Number(opts.events);
+  const mapped = usage ? 5 : Number(opts.mapped);
   const latencyMs = Number(opts.latency);
   const budget = Number(opts.budget);
   const concurrency = Number(opts.concurrency);
@@ -44,6 +63,15 @@ async function bench(opts: BenchOptions): Promise<void> {
   console.error(`seeded ${users} users, ${directory.groups.length} groups, ${directory.applications.length} applications in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const stack = await startStack(directory, latencyMs, budget);
+  if (events > 0) {
+    const t = Date.now();
+    for (let done = 0; done < events; done += 100_000) recordAudit(directory, stack.pingone.origin, signOns(directory.users, directory.applications, Math.min(100_000, events - done)));
+    console.error(`recorded ${events} audit events in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const applicationAccounts = directory.applications
+    .filter((a) => a.enabled && !a.accessControl?.role && !['WORKER', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'PING_ONE_SELF_SERVICE'].includes(a.type))
+    .slice(0, mapped)
+    .map((a, i) => ({ pingOneApplicationId: a.id, toriiAppAccountId: 100 + i }));
   const server = await startDevServer({});
   const env = { ...stack.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'bench', PINGONE_REQUESTS_PER_SECOND: String(budget), PINGONE_CONCURRENCY: String(concurrency) };
   const config = loadConfig({ ...process.env, ...env });
@@ -53,6 +81,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
+  let usageFigures = '-';
   let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, pagesByRun: [] };
   try {
     for (let run = 1; run <= runs; run++) {
@@ -63,7 +92,7 @@ async function bench(opts: BenchOptions): Promise<void> {
         connectionId: `bench-${run}`,
         pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
         torii: { appAccountId: 1 },
-        options: { dryRun: false, rateLimit: { requestsPerSecond: budget, concurrency } },
+        options: { dryRun: false, rateLimit: { requestsPerSecond: budget, concurrency }, ...(applicationAccounts.length ? { applicationAccounts } : {}) },
       }, 'bench');
       const result = await handle.result();
       clearInterval(sampler);
@@ -87,6 +116,13 @@ async function bench(opts: BenchOptions): Promise<void> {
         }
       }
       history = await historyFigures(client, handle.workflowId);
+      if (result.usage) {
+        const span = history.spanByActivity.readUsagePage ?? 0;
+        usageFigures =
+          `${result.usage.eventsRead} events in ${result.usage.auditRequests} audit requests over ${span.toFixed(1)} s ` +
+          `(${span > 0 ? (result.usage.eventsRead / span).toFixed(0) : '-'} events/s); ${result.usage.appsPublished} app files ` +
+          `(publishAppAccount ${(history.spanByActivity.publishAppAccount ?? 0).toFixed(1)} s)`;
+      }
       console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
     }
   } finally {
@@ -116,6 +152,7 @@ async function bench(opts: BenchOptions): Promise<void> {
     ['wall ÷ floor', `${(wall / floor).toFixed(2)}`],
     ['naive sequential script', naiveWall === undefined ? 'not run (--no-naive)' : `${naiveWall.toFixed(1)} s`],
     ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
+    ['usage read (beside the listings)', usageFigures],
     ['worker peak RSS', `${Math.max(worker.peakRssMb(), ...rssSamples).toFixed(0)} MB`],
     ['history events per run (max)', `${history.maxEventsPerRun} (${history.runs} runs, ${history.totalEvents} events in all)`],
     ['largest payload in history', `${(history.largestPayloadBytes / 1024).toFixed(1)} KB (${history.largestPayloadEvent})`],
@@ -135,7 +172,9 @@ new Command('bench')
   .option('--applications <n>', 'applications', '60')
   .option('--runs <n>', 'syncs to time (the median is reported)', '1')
   .option('--no-naive', 'skip the naive sequential script')
-  .option('--preset <name>', '"smoke": 2,000 users, 20 groups, 12 apps (CI)')
+  .option('--preset <name>', '"smoke": 2,000 users, 20 groups, 12 apps (CI); "usage": 100,000 users, 3,000,000 sign-on events, 5 mapped apps')
+  .option('--events <n>', 'sign-on events in the audit log (the usage read)', '0')
+  .option('--mapped <n>', 'applications published to app accounts of their own', '0')
   .option('--timeline', 'print PingOne requests per second by kind')
   .action(bench)
   .parseAsync()

@@ -14,6 +14,7 @@ import { defaultOperatorContext, printSyncOutcome, registerOperatorCommands } fr
 import { InvalidVerifyInputError } from './verify-connection';
 import { registerSecurityCommands } from './verify-command';
 import { registerDeletionCommands } from './deletion-approval';
+import { NoUsageError, registerUsageCommand } from './usage-command';
 import { ConfigError } from '../worker/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
@@ -71,6 +72,7 @@ program
   });
 
 registerOperatorCommands(program, operators);
+registerUsageCommand(program, operators);
 registerDeletionCommands(program, {
   connect: () => connectClient(),
   print: (line) => console.log(line),
@@ -84,6 +86,7 @@ export { summary };
 if (require.main === module) {
   program.parseAsync().catch((err: unknown) => {
     if (err instanceof InvalidSyncInputError || err instanceof InvalidVerifyInputError || err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof NoUsageError) console.error(err.message);
     else if (err instanceof WorkflowNotFoundError) console.error(`no sync found: ${err.message}`);
     else console.error(err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : err);
     process.exit(1);

@@ -1,10 +1,9 @@
 // `pingone-torii-sync diff <connectionId>` and the diff `sync --dry-run` prints: asks the worker for
 // the diff through Temporal (the pingOneConnectionDiff workflow, whose activity reads the store), so
 // no database credentials are needed, and prints it as tables or JSON.
-import { randomUUID } from 'node:crypto';
-import { TimeoutFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { MAX_DIFF_ROWS, type ConnectionDiff, type DiffSnapshot } from '../activities/store/connection-diff';
-import type { pingOneConnectionDiff } from '../workflows/connection-diff';
+import type { Client } from '@temporalio/client';
+import { MAX_DIFF_ROWS, type ConnectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs, type DiffSnapshot } from '../activities/store/connection-diff';
+import { ANSWER_SECONDS, askWorker, NoWorkerAnsweredError } from './worker-read';
 import { paint, table, type Terminal } from './terminal';
 
 export type { ConnectionDiff };
@@ -16,14 +15,7 @@ export class NothingToDiffError extends Error {
   }
 }
 
-export class NoWorkerAnsweredError extends Error {
-  constructor(taskQueue: string, seconds: number) {
-    super(`No worker answered on task queue ${taskQueue} within ${seconds} s: the diff is read from the worker's store, so start the worker (or set TEMPORAL_TASK_QUEUE to the one it polls).`);
-    this.name = 'NoWorkerAnsweredError';
-  }
-}
-
-const ANSWER_SECONDS = 60;
+export { NoWorkerAnsweredError };
 
 /**
  * The diff of a connection, read by the worker. Without `afterSnapshotId`: its newest published
@@ -36,18 +28,7 @@ export async function connectionDiff(
   afterSnapshotId?: string,
   answerSeconds = ANSWER_SECONDS,
 ): Promise<ConnectionDiff> {
-  let answer;
-  try {
-    answer = await client.workflow.execute<typeof pingOneConnectionDiff>('pingOneConnectionDiff', {
-      taskQueue,
-      workflowId: `pingone-diff/${connectionId}/${randomUUID()}`,
-      args: [{ connectionId, afterSnapshotId }],
-      workflowExecutionTimeout: `${answerSeconds}s`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, answerSeconds);
-    throw err;
-  }
+  const answer = await askWorker<ConnectionDiffArgs, ConnectionDiffAnswer>(client, taskQueue, 'pingOneConnectionDiff', 'pingone-diff', { connectionId, afterSnapshotId }, answerSeconds);
   if (!answer.found) throw new NothingToDiffError(connectionId, answer.reason);
   return answer.diff;
 }

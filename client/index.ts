@@ -4,6 +4,7 @@
 export * from '../workflows/contract';
 export { startSync, runSync, validateSyncInput, InvalidSyncInputError } from './start-sync';
 export * from '../workflows/verify-contract';
+export * from '../workflows/usage-contract';
 export { startVerify, verifyConnection, validateVerifyInput, describeVerifyResult, InvalidVerifyInputError } from './verify-connection';
 export { connectClient } from './temporal';
 export { UnencryptedClientError } from './encrypted-client';

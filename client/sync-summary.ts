@@ -1,5 +1,12 @@
 // A finished sync's result in a few lines of words, for the CLI, `watch` and the demo.
 import type { SyncResult } from '../workflows/contract';
+import type { UsageSummary } from '../workflows/usage-contract';
+
+function usageLine(u: UsageSummary): string {
+  const read = u.audit === 'denied' ? 'audit activities not readable' : `${u.eventsRead} audit events read, ${u.signOnsNew} new sign-ons${u.backfill ? ' (first read: 14 days back)' : ''}`;
+  const apps = u.appAccounts.length ? `; ${u.appsPublished} of ${u.appAccounts.length} application files published` : '';
+  return `  usage: ${read}${apps}`;
+}
 
 export function summary(r: SyncResult): string {
   const skipped = Object.entries(r.usersSkipped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(', ') || 'none';
@@ -9,6 +16,7 @@ export function summary(r: SyncResult): string {
     `  applications: ${r.applications} with ${r.licenseAssignments} license assignments`,
     `  PingOne: ${r.pagesFetched} pages, ${r.pingOneRequests} requests`,
     r.toriiFileId !== null ? `  Torii file id: ${r.toriiFileId}` : `  file kept at ${r.filePath}`,
+    ...(r.usage ? [usageLine(r.usage)] : []),
     ...r.warnings.map((w) => `  warning: ${w}`),
   ].join('\n');
 }

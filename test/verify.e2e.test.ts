@@ -11,6 +11,7 @@ import { describeVerifyResult, InvalidVerifyInputError, startVerify, verifyConne
 import type { VerifyCheck, VerifyInput, VerifyResult } from '../workflows/verify-contract';
 import { generateDirectory, type Directory } from './sim/directory';
 import type { SimClient } from './sim/pingone';
+import { auditLogOf } from './sim/pingone-audit';
 import { connectionId, startHarness, type Harness } from './support/harness';
 
 const HINT = 'https://auth.pingone.com/<admin-env-id>/as/token';
@@ -31,6 +32,7 @@ describe('pingOneVerifyConnection', () => {
     on('jwt', { authMethod: 'PRIVATE_KEY_JWT' });
     on('noUsers', { deniedResources: ['users'] });
     on('noAppsNoGroups', { deniedResources: ['applications', 'groups'] });
+    on('noAudit');
     on('scoped', { populationIds: [target.populations[0].id, target.populations[1].id] });
     on('admin', { environmentId: admin.environmentId, readableEnvironmentIds: [admin.environmentId, target.environmentId] });
     closedPort = await freePort();
@@ -38,6 +40,7 @@ describe('pingOneVerifyConnection', () => {
       pingone: { environments: [target, admin], clients: Object.values(clients) },
       env: { PINGONE_PROPAGATION_GRACE_SECONDS: '2', HTTP_TIMEOUT_MS: '1500' },
     });
+    auditLogOf(target).deniedClientIds.add(clients.noAudit.clientId);
     // The simulator's port is known only now; the worker's host policy reads this very list.
     h.config.PINGONE_ALLOWED_HOSTS.push(`localhost:${closedPort}`);
   });
@@ -57,7 +60,7 @@ describe('pingOneVerifyConnection', () => {
   it('passes every check for a well-configured Worker app, in order', async () => {
     const result = await verify(input(clients.good));
     expect(result.checks.map((c) => [c.name, c.status])).toEqual([
-      ['token', 'ok'], ['environment', 'ok'], ['users', 'ok'], ['applications', 'ok'], ['groups', 'ok'], ['populations', 'ok'],
+      ['token', 'ok'], ['environment', 'ok'], ['users', 'ok'], ['applications', 'ok'], ['groups', 'ok'], ['populations', 'ok'], ['auditActivities', 'ok'],
     ]);
     expect(result.ok).toBe(true);
     expect(result.region).toBe('custom');
@@ -125,7 +128,7 @@ describe('pingOneVerifyConnection', () => {
 
   it('asks for Identity Data Read Only when users are not readable', async () => {
     const result = await verify(input(clients.noUsers));
-    expect(statuses(result)).toEqual({ token: 'ok', environment: 'ok', users: 'failed', applications: 'ok', groups: 'ok', populations: 'failed' });
+    expect(statuses(result)).toEqual({ token: 'ok', environment: 'ok', users: 'failed', applications: 'ok', groups: 'ok', populations: 'failed', auditActivities: 'ok' });
     expect(check(result, 'users')).toMatchObject({
       type: 'PingOneInsufficientPermissions',
       cause: `The Worker app may not read users in environment ${target.environmentId}.`,
@@ -136,9 +139,21 @@ describe('pingOneVerifyConnection', () => {
 
   it('asks for Application Owner for applications and Identity Data Read Only for groups', async () => {
     const result = await verify(input(clients.noAppsNoGroups));
-    expect(statuses(result)).toEqual({ token: 'ok', environment: 'ok', users: 'ok', applications: 'failed', groups: 'failed', populations: 'ok' });
+    expect(statuses(result)).toEqual({ token: 'ok', environment: 'ok', users: 'ok', applications: 'failed', groups: 'failed', populations: 'ok', auditActivities: 'ok' });
     expect(check(result, 'applications').fix).toBe('In PingOne, grant the Worker app the Application Owner role for this environment and all its populations.');
     expect(check(result, 'groups').fix).toBe('In PingOne, grant the Worker app the Identity Data Read Only role for this environment and all its populations.');
+  });
+
+  it('names the permission that reads audit activities, and still calls the connection ok', async () => {
+    const result = await verify(input(clients.noAudit));
+    expect(statuses(result)).toMatchObject({ users: 'ok', applications: 'ok', groups: 'ok', populations: 'ok', auditActivities: 'failed' });
+    expect(check(result, 'auditActivities')).toMatchObject({
+      type: 'PingOneInsufficientPermissions',
+      cause: `The Worker app may not read audit activities in environment ${target.environmentId}, so who signs on to each application is unknown.`,
+      fix: expect.stringContaining('audit_reporting:read:activity'),
+    });
+    expect(check(result, 'auditActivities').fix).toContain('Environment Admin');
+    expect(result.ok).toBe(true);
   });
 
   it('finds a population-scoped role by the populations whose users stay hidden', async () => {
@@ -230,7 +245,7 @@ describe('pingOneVerifyConnection', () => {
   it('prints the checks for a person', async () => {
     const text = describeVerifyResult(await verify(input(clients.noUsers)));
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^connection verify-\S+: 4 of 6 checks passed \(PingOne region custom\)$/);
+    expect(lines[0]).toMatch(/^connection verify-\S+: 5 of 7 checks passed \(PingOne region custom\)$/);
     expect(lines).toContain(`  FAILED users: The Worker app may not read users in environment ${target.environmentId}.`);
     const fix = /^ {9}fix: In PingOne, grant the Worker app the Identity Data Read Only role for this environment and all its populations\. \(correlation id [0-9a-f-]{36}\)$/;
     expect(lines.filter((l) => fix.test(l))).toHaveLength(1);
@@ -247,7 +262,7 @@ describe('pingOneVerifyConnection', () => {
       process.env.PINGONE_CLIENT_SECRET = clients.noUsers.clientSecret;
       const args = ['verify', '--connection-id', connectionId('cli'), '--environment-id', target.environmentId, '--client-id', clients.noUsers.clientId];
       await program.parseAsync(args, { from: 'user' });
-      expect(printed[0].split('\n')[0]).toMatch(/^connection cli-\S+: 4 of 6 checks passed \(PingOne region custom\)$/);
+      expect(printed[0].split('\n')[0]).toMatch(/^connection cli-\S+: 5 of 7 checks passed \(PingOne region custom\)$/);
       expect(exitCodes).toEqual([1]);
       process.env.PINGONE_CLIENT_SECRET = clients.good.clientSecret;
       await program.parseAsync([...args.slice(0, 5), '--client-id', clients.good.clientId, '--json'], { from: 'user' });

@@ -64,6 +64,14 @@ export const WorkerConfigSchema = z.object({
   // customer runs; a connection may ask for more in options.rateLimit.
   PINGONE_REQUESTS_PER_SECOND: z.coerce.number({ error: 'must be a number (requests per second)' }).positive('must be positive (requests per second)').max(1000, 'must be at most 1000').default(20),
   PINGONE_CONCURRENCY: positiveInt('requests in flight per license').default(8),
+  // PingOne's audit endpoints have their own, low limit (about 10 requests/s per license): the usage
+  // read keeps well under it, on a budget of its own.
+  PINGONE_AUDIT_REQUESTS_PER_SECOND: z.coerce.number({ error: 'must be a number (requests per second)' }).positive('must be positive (requests per second)').max(10, 'must be at most 10 (PingOne’s audit limit per license)').default(4),
+  PINGONE_USAGE_ACTION_TYPES: z
+    .string()
+    .default('USER.ACCESS_ALLOWED')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .refine((types) => types.length > 0 && types.every((t) => /^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$/.test(t)), 'must be comma-separated PingOne audit action types like USER.ACCESS_ALLOWED'),
   PINGONE_CHAIN_SPLIT_USERS: positiveInt('users of a population above which its listing is split by username prefix').default(10_000),
 });
 

@@ -44,6 +44,7 @@ export function activityDeps(config: WorkerConfig, sql: Sql, overrides: Partial<
     adminLookupLimit: config.PINGONE_ADMIN_LOOKUP_LIMIT,
     chainSplitAbove: config.PINGONE_CHAIN_SPLIT_USERS,
     propagationGraceMs: config.PINGONE_PROPAGATION_GRACE_SECONDS * 1000,
+    usage: { actionTypes: config.PINGONE_USAGE_ACTION_TYPES, requestsPerSecond: config.PINGONE_AUDIT_REQUESTS_PER_SECOND },
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ListingKind, ListingRef } from '../activities/pingone/listings';
 import type { SkippedRecords, SyncResult } from './contract';
+import type { UsageReadState } from './usage';
 
 export interface ListingState {
   ref: ListingRef;
@@ -47,6 +48,8 @@ export interface SyncCheckpoint {
   skipped?: Partial<Record<ListingKind, SkippedRecords>>;
   warnings: string[];
   runs: number;
+  /** The usage read (patched('usage-read')): its window and each slice's next link; absent before it starts. */
+  usage?: UsageReadState;
 }
 
 export function newListing(ref: ListingRef): ListingState {
@@ -59,6 +62,7 @@ export function emptyResultCounts(): Pick<SyncResult, 'usersSkipped'> {
 
 const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: 'must be a UUID' });
 const count = z.number().int().min(0);
+const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, { error: 'must be an ISO time' });
 const text = (max: number) => z.string().max(max);
 /** PingOne ids (UUIDs) as listings carry them; no character that could leave a URL path segment. */
 const resourceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a PingOne id' });
@@ -83,7 +87,7 @@ const ListingStateSchema = z.strictObject({
 /** The checkpoint as the workflow accepts it; every recorded history's checkpoint passes it unchanged. */
 export const SyncCheckpointSchema = z.strictObject({
   snapshotId: uuid,
-  startedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, { error: 'must be an ISO time' }),
+  startedAt: isoTime,
   region: text(64),
   regionName: text(300),
   phase: z.enum(['listing', 'access']),
@@ -104,6 +108,29 @@ export const SyncCheckpointSchema = z.strictObject({
     .optional(),
   warnings: z.array(text(4000)).max(1000),
   runs: z.number().int().min(1),
+  usage: z
+    .strictObject({
+      window: z.strictObject({ from: isoTime, to: isoTime, backfill: z.boolean(), missedFrom: isoTime.optional() }),
+      slices: z
+        .array(
+          z.strictObject({
+            from: isoTime,
+            to: isoTime,
+            next: z.string().max(4096).regex(/^https:\/\/|^http:\/\//, { error: 'must be an http(s) URL' }).nullable(),
+            done: z.boolean(),
+            pages: count,
+            restarts: count,
+          }),
+        )
+        .max(100),
+      completed: z.boolean(),
+      denied: z.boolean(),
+      deniedWarning: text(4000).optional(),
+      eventsRead: count,
+      signOnsNew: count,
+      requests: count,
+    })
+    .optional(),
 });
 
 /** Compile-time guard: the schema and the interface describe one shape. */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { shown, wrongType } from './input-words';
 import { DeletionGuardSchema, type HeldDeletions } from './deletion-guard-contract';
+import { ApplicationAccountsSchema, type UsageSummary } from './usage-contract';
 
 export const SYNC_WORKFLOW_TYPE = 'pingOneSync';
 export const DEFAULT_TASK_QUEUE = 'pingone-torii-sync';
@@ -89,6 +90,8 @@ export const SyncOptionsSchema = z.strictObject(
     rateLimit: RateLimitSchema.optional(),
     /** Limits on deletions before the sync waits for approval; defaults in deletion-guard-contract.ts. */
     deletionGuard: DeletionGuardSchema.optional(),
+    /** Applications published to app accounts of their own, each with who uses it (workflows/usage-contract.ts). */
+    applicationAccounts: ApplicationAccountsSchema.optional(),
   },
   { error: 'must be an object' },
 );
@@ -102,7 +105,17 @@ export const SyncInputSchema = z.strictObject(
     options: SyncOptionsSchema.default({ dryRun: false }),
   },
   { error: 'must be an object' },
-);
+).superRefine((input, ctx) => {
+  (input.options.applicationAccounts ?? []).forEach((a, i) => {
+    if (a.toriiAppAccountId === input.torii.appAccountId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', 'applicationAccounts', i, 'toriiAppAccountId'],
+        message: `is the main app account (torii.appAccountId ${input.torii.appAccountId}): give the application an app account of its own`,
+      });
+    }
+  });
+});
 
 export type SyncInput = z.input<typeof SyncInputSchema>;
 export type ValidSyncInput = z.output<typeof SyncInputSchema>;
@@ -168,6 +181,8 @@ export interface SyncResult extends SyncCounts {
   /** Where a dry run kept the file it built; null when the file was uploaded. */
   filePath: string | null;
   warnings: string[];
+  /** Who signs on to which application (absent from syncs that ran before the usage read existed). */
+  usage?: UsageSummary;
 }
 
 export type SyncPhase = 'starting' | 'listing' | 'resolving-access' | 'awaiting-approval' | 'publishing' | 'done' | 'failed';

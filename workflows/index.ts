@@ -2,4 +2,4 @@
 export { pingOneSync, progressQuery } from './sync';
 export { scheduledPingOneSync } from './scheduled-sync';
 export { pingOneVerifyConnection } from './verify';
-export { pingOneConnectionDiff } from './connection-diff';
+export { pingOneConnectionDiff, pingOneConnectionUsage } from './connection-reports';

@@ -18,6 +18,7 @@ import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
 import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 import { unencryptedInputFailure } from './unencrypted-input';
+import { publishAppAccounts, runUsageRead } from './usage';
 
 export { progressQuery } from './progress';
 
@@ -133,8 +134,18 @@ async function carryOn(
     // Patched: histories recorded with concurrency + 2 lanes replay as they ran.
     const wanted = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
     const lanes = patched('listing-lanes-capped') ? Math.min(wanted, MAX_LISTING_LANES) : wanted;
-    if (!(await runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), patched('listing-lanes-wait-again')))) await pause();
-    Object.assign(cp, { phase: 'access', listings: [] });
+    const lanesWaitAgain = patched('listing-lanes-wait-again');
+    // The usage read runs beside the listings on its own audit budget; syncs started before it existed go without.
+    const readUsage = patched('usage-read');
+    const [listed, usageRead] = await Promise.all([
+      runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), lanesWaitAgain),
+      readUsage ? runUsageRead(connection, cp) : Promise.resolve(true),
+    ]);
+    if (listed) Object.assign(cp, { phase: 'access', listings: [] });
+    if (!listed || !usageRead) await pause();
+  } else if (cp.usage && !(await runUsageRead(connection, cp))) {
+    // Resumed after continue-as-new with the listings done and the usage read not yet.
+    await pause();
   }
 
   board.enterPhase('resolving-access');
@@ -153,6 +164,7 @@ async function carryOn(
   const dryRun = input.options.dryRun;
   const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
+  const usage = cp.usage ? await publishAppAccounts(input, cp) : undefined;
 
   const { applicationsSkipped: _apps, applicationsAdmittingNobody: _nobody, ...counts } = finalized;
   const result: SyncResult = {
@@ -168,7 +180,8 @@ async function carryOn(
     pingOneRequests: cp.counts.pingOneRequests,
     toriiFileId: published.fileId,
     filePath: published.filePath,
-    warnings: [...cp.warnings, ...plan.warnings, ...skippedRecordWarnings(cp, finalized)],
+    warnings: [...cp.warnings, ...plan.warnings, ...skippedRecordWarnings(cp, finalized), ...(usage?.warnings ?? [])],
+    ...(usage ? { usage: usage.summary } : {}),
   };
   await store.closeSnapshot({ ...key, status: dryRun ? 'dry-run' : 'published', fileId: published.fileId, summary: result });
   board.finish(result);

@@ -23,7 +23,7 @@ export type VerifyInput = z.input<typeof VerifyInputSchema>;
 export type ValidVerifyInput = z.output<typeof VerifyInputSchema>;
 
 /** In the order they run: each later check needs the ones before it to pass. */
-export const VERIFY_CHECKS = ['token', 'environment', 'users', 'applications', 'groups', 'populations'] as const;
+export const VERIFY_CHECKS = ['token', 'environment', 'users', 'applications', 'groups', 'populations', 'auditActivities'] as const;
 export type VerifyCheckName = (typeof VERIFY_CHECKS)[number];
 
 export interface VerifyCheck {
@@ -41,7 +41,7 @@ export interface VerifyCheck {
 
 export interface VerifyResult {
   connectionId: string;
-  /** True when every check passed. */
+  /** True when every check passed; `auditActivities` is advisory (a sync without it still publishes) and does not count. */
   ok: boolean;
   /** PingOne region of the token host (NA, EU, …, or `custom`); null when the host was refused. */
   region: string | null;

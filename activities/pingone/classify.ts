@@ -14,7 +14,8 @@ export type PingOneResource =
   | 'groups'
   | 'groupParents'
   | 'applications'
-  | 'populations';
+  | 'populations'
+  | 'activities';
 
 export interface PingOneAnswer {
   status: number;
@@ -83,6 +84,7 @@ const GRANT_FOR: Record<PingOneResource, string> = {
   roleAssignments: 'Identity Data Read Only',
   roles: 'Identity Data Read Only',
   applications: 'Application Owner',
+  activities: 'Environment Admin',
 };
 
 // What a customer calls the resource: a group's members are users to them, whichever listing asked.
@@ -97,6 +99,7 @@ const READ_AS: Record<PingOneResource, string> = {
   groupParents: 'groups',
   applications: 'applications',
   populations: 'populations',
+  activities: 'audit activities',
 };
 
 export function classifyTokenAnswer(answer: PingOneAnswer, ctx: ClassifyContext, bothMethodsTried: boolean): Problem {

@@ -2,8 +2,9 @@
 // view of a PingOne environment; every row is keyed by connection and snapshot so connections never
 // mix and a repeated page upserts onto itself.
 import type { Sql } from './sql';
+import { USAGE_MIGRATION } from './usage-schema';
 
-const MIGRATIONS: string[] = [
+const NUMBERED: string[] = [
   `
   CREATE TABLE sync_snapshots (
     connection_id text COLLATE "C" NOT NULL,
@@ -155,19 +156,26 @@ const MIGRATIONS: string[] = [
 ];
 
 /**
+ * Every migration by its version. Versions are numbers agreed between changes, not positions: a
+ * database may hold a later one before an earlier one lands, and the earlier one is applied then.
+ */
+const MIGRATIONS: { version: number; sql: string }[] = [...NUMBERED.map((sql, i) => ({ version: i + 1, sql })), USAGE_MIGRATION].sort((a, b) => a.version - b.version);
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/**
  * Creates or migrates the schema; safe to run from several workers at once. `throughVersion` stops
  * early, so a test can hold data in an older schema and watch a migration move it.
  */
-export async function migrate(sql: Sql, throughVersion = MIGRATIONS.length): Promise<void> {
+export async function migrate(sql: Sql, throughVersion = LATEST): Promise<void> {
   await sql.transaction(async (tx) => {
     // One migrator at a time across workers sharing a database.
     await tx.query('SELECT pg_advisory_xact_lock(727274)');
     await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((r) => Number(r.version)));
-    for (let version = 1; version <= Math.min(throughVersion, MIGRATIONS.length); version++) {
-      if (applied.has(version)) continue;
-      await tx.exec(MIGRATIONS[version - 1]);
+    for (const { version, sql: script } of MIGRATIONS) {
+      if (version > throughVersion || applied.has(version)) continue;
+      await tx.exec(script);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
     }
   });

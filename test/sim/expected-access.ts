@@ -140,3 +140,8 @@ export function licenseNames(applications: SimApplication[]): Map<string, string
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Whether an application is a license at all (before who may use it is decided). */
+export function isLicensable(application: SimApplication): boolean {
+  return noLicenseReason(application) === undefined;
+}

@@ -1,6 +1,7 @@
 // The simulated management API under /v1/environments/:envId: who may read what (token,
 // environment reach, population scope, denied resources), then the read routes a sync uses.
 import type { Directory, SimGroup, SimUser } from './directory';
+import { answerAudit } from './pingone-audit';
 import { insufficientPermissions, invalidData, invalidToken, notFound, unknownEnvironment } from './pingone-errors';
 import { parseUserFilter, userMatches, type UserFilter } from './pingone-filter';
 import { CursorBook, PagingSettings, halPage, pageRequest } from './pingone-paging';
@@ -10,7 +11,7 @@ import type { SimReply, SimRequest } from './server';
 
 export type PingOneKind =
   | 'token' | 'users' | 'members' | 'groups' | 'groupParents' | 'applications'
-  | 'populations' | 'environment' | 'roleAssignments' | 'roles' | 'other';
+  | 'populations' | 'environment' | 'roleAssignments' | 'roles' | 'activities' | 'other';
 
 export interface ManagementSettings extends PagingSettings {
   environments: Directory[];
@@ -45,6 +46,7 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
   if (!(client.readableEnvironmentIds ?? [client.environmentId]).includes(dir.environmentId)) return insufficientPermissions('environment');
   const resource = RESOURCE_OF[kind];
   if (resource && client.deniedResources?.includes(resource)) return insufficientPermissions(resource);
+  if (segments[1] === 'activities' && segments.length === 2 && req.method === 'GET') return answerAudit(req, dir, client, ctx);
   if (req.method !== 'GET') return notFound('resource');
 
   const list = <T>(collection: string, items: T[], defaultLimit = 100): SimReply => {

@@ -83,7 +83,8 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
   let origin = '';
 
   const handle = async (req: SimRequest, kind: PingOneKind): Promise<SimReply> => {
-    if (overBudget(recent, settings.rateLimit)) return requestLimited();
+    // The audit endpoint keeps its own, separate budget (pingone-audit.ts).
+    if (kind !== 'activities' && overBudget(recent, settings.rateLimit)) return requestLimited();
     if (kind === 'token') {
       if (req.method !== 'POST') return notFound('resource');
       return tokens.issue(req, req.path.split('/')[1]);
@@ -125,6 +126,7 @@ function classify(method: string, path: string, params: URLSearchParams): PingOn
   if (collection === 'groups') return sub === 'memberOfGroups' ? 'groupParents' : 'groups';
   if (collection === 'populations') return 'populations';
   if (collection === 'applications') return 'applications';
+  if (collection === 'activities') return 'activities';
   return 'other';
 }
 

@@ -1,0 +1,36 @@
+// Reads of the worker's store for the CLI (`diff`, a dry run's diff, `usage`): each starts a short
+// workflow whose one activity reads the store, so operators need no database credentials and the
+// embedded store the worker holds open answers too. One mechanism for every such read.
+import { randomUUID } from 'node:crypto';
+import { TimeoutFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+
+export class NoWorkerAnsweredError extends Error {
+  constructor(taskQueue: string, seconds: number) {
+    super(`No worker answered on task queue ${taskQueue} within ${seconds} s: this is read from the worker's store, so start the worker (or set TEMPORAL_TASK_QUEUE to the one it polls).`);
+    this.name = 'NoWorkerAnsweredError';
+  }
+}
+
+export const ANSWER_SECONDS = 60;
+
+/** Runs `workflowType` with `args` under `<idPrefix>/<connectionId>/<uuid>`; no answer in time is NoWorkerAnsweredError. */
+export async function askWorker<A, R>(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  idPrefix: string,
+  args: A & { connectionId: string },
+  answerSeconds = ANSWER_SECONDS,
+): Promise<R> {
+  try {
+    return await client.workflow.execute<(a: A) => Promise<R>>(workflowType, {
+      taskQueue,
+      workflowId: `${idPrefix}/${args.connectionId}/${randomUUID()}`,
+      args: [args],
+      workflowExecutionTimeout: `${answerSeconds}s`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) throw new NoWorkerAnsweredError(taskQueue, answerSeconds);
+    throw err;
+  }
+}

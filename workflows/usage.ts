@@ -1,0 +1,175 @@
+// The sync's usage part, in workflow code (no I/O): the usage read, its window cut into time slices
+// read page by page like listings (each page one activity whose next link is the slice's
+// checkpoint, carried across continue-as-new; an expired cursor sends that slice back to its first
+// page, and event ids make the repeat harmless),
+// and after the main file one file per mapped application, each to its own app account.
+import { proxyActivities } from '@temporalio/workflow';
+import type { ConnectionArgs, SyncActivities } from '../activities';
+import type { UsageWindow } from '../activities/store/usage';
+import type { MappedAppOutcome } from '../activities/usage-activities';
+import type { SyncCheckpoint } from './checkpoint';
+import type { ValidSyncInput } from './contract';
+import { DELETION_GUARD_DEFAULTS } from './deletion-guard-contract';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { causeType, shouldContinueAsNew } from './listing-runner';
+import type { AppAccountResult, UsageSummary } from './usage-contract';
+import { usageSlices, type UsageSlice } from './usage-slices';
+
+export type { UsageSlice } from './usage-slices';
+
+const MAX_CURSOR_RESTARTS = 3;
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
+const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry });
+const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT_TIMEOUT.store, retry });
+const torii = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
+});
+
+/** Where the usage read stands: plain data in the checkpoint. */
+export interface UsageReadState {
+  window: UsageWindow;
+  slices: UsageSlice[];
+  /** The high-water mark moved (the read is complete in the store). */
+  completed: boolean;
+  denied: boolean;
+  deniedWarning?: string;
+  eventsRead: number;
+  signOnsNew: number;
+  requests: number;
+}
+
+/**
+ * Slices read at once. One slice's pages follow one another (each needs the last one's next link),
+ * and a page's round trip through Temporal is longer than the audit budget's interval, so one lane
+ * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
+ */
+const USAGE_LANES = 2;
+/** Reads audit activities to the last page of every slice; answers false when it paused for continue-as-new. */
+export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
+  if (!cp.usage) {
+    const window = await store.planUsageRead({ connectionId: connection.connectionId });
+    cp.usage = { window, slices: usageSlices(window), completed: false, denied: false, eventsRead: 0, signOnsNew: 0, requests: 0 };
+  }
+  const usage = cp.usage;
+  let paused = false;
+  const taken = new Set<UsageSlice>();
+  const lane = async () => {
+    for (;;) {
+      const slice = usage.slices.find((s) => !s.done && !taken.has(s));
+      if (!slice || usage.denied) return;
+      taken.add(slice);
+      while (!slice.done && !usage.denied) {
+        if (shouldContinueAsNew()) {
+          paused = true;
+          return;
+        }
+        await readPage(connection, cp, slice);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: USAGE_LANES }, lane));
+  if (paused) return false;
+  if (!usage.denied && !usage.completed) {
+    // Counted by the store, not summed per page: a page a killed worker had written counts once.
+    const { signOnsNew } = await store.completeUsageRead({ connectionId: connection.connectionId, window: usage.window });
+    Object.assign(usage, { completed: true, signOnsNew });
+  }
+  return true;
+}
+
+async function readPage(connection: ConnectionArgs, cp: SyncCheckpoint, slice: UsageSlice): Promise<void> {
+  const usage = cp.usage as UsageReadState;
+  let outcome;
+  try {
+    outcome = await pingOne.readUsagePage.executeWithOptions(
+      { summary: `audit activities ${slice.from} to ${slice.to}, page ${slice.pages + 1}${slice.restarts ? ` (restart ${slice.restarts} after an expired cursor)` : ''}` },
+      [{ ...connection, window: { from: slice.from, to: slice.to }, readTo: usage.window.to, url: slice.next ?? undefined }],
+    );
+  } catch (err) {
+    // Event ids make the second pass over the slice's early pages harmless in the store.
+    if (causeType(err) === 'PingOneCursorExpired' && slice.restarts < MAX_CURSOR_RESTARTS) {
+      Object.assign(slice, { next: null, pages: 0, restarts: slice.restarts + 1 });
+      return;
+    }
+    throw err;
+  }
+  slice.pages++;
+  usage.eventsRead += outcome.read;
+  usage.requests += outcome.requests;
+  cp.counts.pingOneRequests += outcome.requests;
+  slice.next = outcome.next;
+  slice.done = outcome.denied || outcome.next === null;
+  if (outcome.denied) Object.assign(usage, { denied: true, deniedWarning: outcome.warning });
+}
+
+function appWarning(mapped: { pingOneApplicationId: string; toriiAppAccountId: number }, outcome: MappedAppOutcome): string | undefined {
+  if (outcome.status === 'missing') {
+    return (
+      `Application ${mapped.pingOneApplicationId}, mapped to app account ${mapped.toriiAppAccountId}, is not among the applications this sync licenses ` +
+      `(deleted, disabled or not licensable in PingOne), so nothing was sent to that app account. Remove it from options.applicationAccounts or restore it in PingOne.`
+    );
+  }
+  if (outcome.status === 'held') {
+    return (
+      `The file of application "${outcome.name}" (app account ${mapped.toriiAppAccountId}) would send ${outcome.usersDeleted} of the ${outcome.previousUsers} users ` +
+      `the last sync sent it as deleted, more than the deletion guard allows, so it was not published; the next sync compares with the same last published sync again.`
+    );
+  }
+  return undefined;
+}
+
+/** One file per mapped application after the main file; answers the usage summary and warnings. */
+export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoint): Promise<{ summary: UsageSummary; warnings: string[] }> {
+  const usage = cp.usage;
+  const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
+  const limits = { ...DELETION_GUARD_DEFAULTS, ...input.options.deletionGuard };
+  const warnings: string[] = [];
+  if (usage?.denied && usage.deniedWarning) warnings.push(usage.deniedWarning);
+  if (usage?.window.missedFrom) {
+    warnings.push(
+      `The last usage read ended ${usage.window.missedFrom}, longer ago than the 14 days PingOne keeps audit activities readable, ` +
+        `so sign-ons between then and ${usage.window.from} are unknown. Sync at least every 14 days to keep usage complete.`,
+    );
+  }
+  const appAccounts: AppAccountResult[] = [];
+  for (const mapped of input.options.applicationAccounts ?? []) {
+    const outcome = await torii.publishAppAccount({
+      ...key,
+      ...mapped,
+      torii: input.torii,
+      dryRun: input.options.dryRun,
+      withUsage: usage !== undefined && !usage.denied,
+      limits: { maxDeletedShare: limits.maxDeletedShare, maxDeletedUsers: limits.maxDeletedUsers },
+    });
+    const warning = appWarning(mapped, outcome);
+    if (warning) warnings.push(warning);
+    if (outcome.status === 'built' && outcome.fileId !== null) {
+      await torii.syncTorii({ torii: { ...input.torii, appAccountId: mapped.toriiAppAccountId }, fileId: outcome.fileId });
+    }
+    appAccounts.push({
+      ...mapped,
+      status: outcome.status === 'built' ? (outcome.fileId === null ? 'dry-run' : 'published') : outcome.status,
+      name: outcome.status === 'missing' ? null : outcome.name,
+      toriiFileId: outcome.status === 'built' ? outcome.fileId : null,
+      filePath: outcome.status === 'built' ? outcome.filePath : null,
+      users: outcome.status === 'built' ? outcome.users : 0,
+      usersDeleted: outcome.status === 'missing' ? 0 : outcome.usersDeleted,
+      lastUsedDates: outcome.status === 'built' ? outcome.lastUsedDates : 0,
+    });
+  }
+  const summary: UsageSummary = {
+    audit: usage?.denied ? 'denied' : 'read',
+    eventsRead: usage?.eventsRead ?? 0,
+    signOnsNew: usage?.signOnsNew ?? 0,
+    windowFrom: usage?.window.from ?? null,
+    windowTo: usage?.window.to ?? null,
+    backfill: usage?.window.backfill ?? false,
+    auditRequests: usage?.requests ?? 0,
+    appsPublished: appAccounts.filter((a) => a.status === 'published' || a.status === 'dry-run').length,
+    appAccounts,
+  };
+  return { summary, warnings };
+}
