@@ -28,7 +28,7 @@ export async function connectionDiff(
   afterSnapshotId?: string,
   answerSeconds = ANSWER_SECONDS,
 ): Promise<ConnectionDiff> {
-  const answer = await askWorker<ConnectionDiffArgs, ConnectionDiffAnswer>(client, taskQueue, 'pingOneConnectionDiff', 'pingone-diff', { connectionId, afterSnapshotId }, answerSeconds);
+  const answer = await askWorker<ConnectionDiffArgs, ConnectionDiffAnswer>(client, taskQueue, { workflowType: 'pingOneConnectionDiff', idPrefix: 'pingone-diff', what: 'the diff' }, { connectionId, afterSnapshotId }, answerSeconds);
   if (!answer.found) throw new NothingToDiffError(connectionId, answer.reason);
   return answer.diff;
 }

@@ -35,7 +35,7 @@ export function registerUsageCommand(program: Command, ctx: OperatorContext): vo
       const days = Number(flags.inactiveDays);
       if (!Number.isInteger(days) || days < 1) throw new Error(`--inactive-days: must be a whole number of days of at least 1, got ${JSON.stringify(flags.inactiveDays)}`);
       const args = { connectionId, since: new Date(Date.now() - days * DAY_MS).toISOString(), app: flags.app };
-      const report = await askWorker<ConnectionUsageArgs, UsageReport | null>(await ctx.connect(), ctx.taskQueue, 'pingOneConnectionUsage', 'pingone-usage', args);
+      const report = await askWorker<ConnectionUsageArgs, UsageReport | null>(await ctx.connect(), ctx.taskQueue, { workflowType: 'pingOneConnectionUsage', idPrefix: 'pingone-usage', what: 'usage' }, args);
       if (!report) throw new NoUsageError(connectionId);
       if (flags.json) ctx.out.line(JSON.stringify(report));
       else printUsage(ctx.out, report, days);
