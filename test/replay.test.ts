@@ -34,7 +34,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2'];
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2', 'high-concurrency', 'high-concurrency.before-listing-lanes-capped', 'scheduled-sync'];
     for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }
