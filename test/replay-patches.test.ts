@@ -6,11 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type ReplayResult } from '@temporalio/worker';
 import { encryptingDataConverter } from '../worker/codec';
 import { parseEncryptionKeys } from '../worker/encryption-keys';
 import { HISTORIES_DIR } from './replay/record-histories';
 import { TEST_ENCRYPTION_KEYS } from './support/harness';
+import { installTestRuntime } from './support/test-logs';
 
 const WORKFLOWS_DIR = join(__dirname, '..', 'workflows');
 
@@ -75,11 +76,7 @@ describe('every patched() is pinned by recorded histories', () => {
   const results = new Map<string, ReplayResult>();
 
   beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-    } catch {
-      // Installed already in this module registry.
-    }
+    installTestRuntime();
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
       logger: new DefaultLogger('ERROR'),

@@ -4,12 +4,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { Worker, type ReplayResult } from '@temporalio/worker';
 import { encryptingDataConverter } from '../worker/codec';
 import { parseEncryptionKeys } from '../worker/encryption-keys';
 import { workflowCode } from '../worker/workflow-code';
 import { HISTORIES_DIR } from './replay/record-histories';
 import { TEST_ENCRYPTION_KEYS } from './support/harness';
+import { installTestRuntime } from './support/test-logs';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 const read = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
@@ -23,11 +24,7 @@ describe('replaying recorded histories', () => {
   const results = new Map<string, ReplayResult>();
 
   beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-    } catch {
-      // Installed already in this module registry.
-    }
+    installTestRuntime();
     const histories = files.map((file) => ({ workflowId: file, history: read(file) }));
     // One replay worker (one workflow bundle) for all of them.
     for await (const result of Worker.runReplayHistories(replayOptions(), histories)) results.set(result.workflowId, result);
