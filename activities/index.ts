@@ -145,7 +145,8 @@ export function createActivities(deps: ActivityDeps) {
             retryable: true,
           });
         }
-        const next = nextLink(page) ?? null;
+        const next = nextLink(page, url) ?? null;
+        if (next !== null) api.checkLink(next, spec.resource);
         if (next === url) {
           throw new ProblemError({
             type: 'PingOnePagingLoop',

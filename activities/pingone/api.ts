@@ -55,17 +55,31 @@ export class PingOneApi {
     await this.deps.tokens.token(this.target.credentials, this.context('token', false), this.stats);
   }
 
-  /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
-  async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
-    const ctx = this.context(resource, cursor);
-    if (new URL(url).origin !== this.apiOrigin) {
+  /**
+   * Refuses a link to another host than the API's: checked when a page brings its next link, so the
+   * retry fetches that page again (a link checked only when followed would be retried as it is).
+   */
+  checkLink(url: string, resource: PingOneResource): void {
+    let origin: string | undefined;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== this.apiOrigin) {
       throw new ProblemError({
         type: 'PingOneMalformedResponse',
-        cause: `PingOne sent a ${resource} link to another host (${new URL(url).host}).`,
+        cause: origin ? `PingOne sent a ${resource} link to another host (${new URL(url).host}).` : `PingOne sent a ${resource} link that is not a URL.`,
         fix: 'Nothing to do: the link is not followed and the page is fetched again.',
         retryable: true,
       });
     }
+  }
+
+  /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
+  async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
+    const ctx = this.context(resource, cursor);
+    this.checkLink(url, resource);
     let answer = await this.send(url, resource, ctx, false);
     if (isInvalidToken(answer)) answer = await this.send(url, resource, ctx, true);
     if (answer.status !== 200) throw new ProblemError(classifyApiAnswer(answer, ctx));

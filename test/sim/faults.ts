@@ -5,7 +5,8 @@
 export interface FaultRequest { method: string; path: string; query: string }
 
 export type FaultResponse =
-  | { status: number; headers?: Record<string, string>; body?: unknown }
+  /** `headers` as a function are made when the request arrives (an HTTP-date Retry-After a moment ahead). */
+  | { status: number; headers?: Record<string, string> | (() => Record<string, string>); body?: unknown }
   /** Headers and part of the real body are sent, then the socket is destroyed. The handler runs. */
   | { reset: true }
   /** Wait, then answer normally. */
