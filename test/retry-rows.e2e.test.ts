@@ -274,6 +274,33 @@ describe('who retries what, row by row', () => {
     });
   });
 
+  describe('attempt limits', () => {
+    // Reaching a limit takes minutes of backoff (1+2+…+256 s; 5 s to 5 min), so what is held is the
+    // retry policy today's workflow gives each activity, as the server recorded it when scheduling.
+    it('PingOne and store activities: 1 s doubling to 60 s, 10 attempts; Torii activities: 5 s doubling to 5 min, 20 attempts', async () => {
+      const r = await exactSync('rpolicies');
+      const events = (await h.env.client.workflow.getHandle(syncWorkflowId(r.id)).fetchHistory()).events ?? [];
+      const policies = new Map<string, unknown>();
+      for (const e of events) {
+        const a = e.activityTaskScheduledEventAttributes;
+        if (!a?.activityType?.name || !a.retryPolicy) continue;
+        const p = a.retryPolicy;
+        policies.set(a.activityType.name, {
+          initialSeconds: Number(p.initialInterval?.seconds ?? 0),
+          backoff: p.backoffCoefficient,
+          maximumSeconds: Number(p.maximumInterval?.seconds ?? 0),
+          attempts: p.maximumAttempts,
+        });
+      }
+      const pingOneRetry = { initialSeconds: 1, backoff: 2, maximumSeconds: 60, attempts: 10 };
+      const toriiRetry = { initialSeconds: 5, backoff: 2, maximumSeconds: 300, attempts: 20 };
+      for (const activity of ['openSync', 'fetchPage', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'closeSnapshot']) {
+        expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: pingOneRetry });
+      }
+      for (const activity of ['publishSnapshot', 'syncTorii']) expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: toriiRetry });
+    });
+  });
+
   describe('Torii', () => {
     it.each([
       ['upload', 401, 'ToriiUnauthorized'],
