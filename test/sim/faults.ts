@@ -11,6 +11,8 @@ export type FaultResponse =
   | { reset: true }
   /** Wait, then answer normally. */
   | { delayMs: number }
+  /** Held until the test releases it (the promise settles), then answered normally: a fault gated on the test's signal, not a clock. */
+  | { until: Promise<unknown> }
   /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
   | { truncate: true }
   /** The handler runs; its (JSON) body is replaced by what `edit` makes of it. */
@@ -22,6 +24,15 @@ export interface FaultRule<Kind extends string> {
   /** How many requests this rule hits; default 1, Infinity for always. */
   times?: number;
   respond: FaultResponse;
+}
+
+/** A gate for `{ until }`: `release()` lets the held requests through. */
+export function gate(): { until: Promise<void>; release: () => void } {
+  let release = () => {};
+  const until = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { until, release };
 }
 
 export class FaultPlan<Kind extends string> {

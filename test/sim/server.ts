@@ -102,6 +102,10 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
       record.fault = 'status';
       return { status: fault.status, headers: typeof fault.headers === 'function' ? fault.headers() : fault.headers, body: fault.body };
     }
+    if (fault && 'until' in fault) {
+      record.fault = 'delay';
+      await fault.until.catch(() => undefined);
+    }
     if (fault && 'delayMs' in fault) {
       record.fault = 'delay';
       await sleep(fault.delayMs);
