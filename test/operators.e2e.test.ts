@@ -241,7 +241,8 @@ describe('operator commands', () => {
     await cli().run('schedule', 'trigger', id);
     // The scheduled run starts the sync under the connection's own id; follow it there.
     const syncHandle = h.env.client.workflow.getHandle(syncWorkflowId(id));
-    await eventually('the scheduled sync to start', () => syncHandle.describe(), (d) => d.workflowId === syncWorkflowId(id));
+    // Started by the schedule's run (its parent), not by anyone else under the connection's id.
+    await eventually('the scheduled sync to start', () => syncHandle.describe(), (d) => d.type === 'pingOneSync' && (d.parentExecution?.workflowId ?? '').startsWith(`${syncScheduleId(id)}-`));
     const result: SyncResult = await syncHandle.result();
     expect(result.connectionId).toBe(id);
     expect(h.torii.syncs.length).toBe(syncsBefore + 1);
