@@ -22,6 +22,7 @@ import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
+import { writeTestLog } from './support/test-logs';
 
 interface DiffJson {
   users: { added: { email: string }[]; removed: { email: string }[]; changed: { email: string; from: string; to: string }[] };
@@ -137,7 +138,7 @@ describe('operator commands', () => {
     expect(printed).toContain(`Users: ${expected.added.length} added, 4 removed, ${expected.changed.length} changed status`);
     for (const email of expected.removed) expect(printed).toMatch(new RegExp(`removed +${email.replace(/[.+]/g, '\\$&')}`));
     expect(printed).not.toContain('\u001b[');
-    process.stdout.write(`\n--- diff ${id} (sample) ---\n${printed}\n`);
+    writeTestLog(`--- diff ${id} (sample) ---\n${printed}`);
   });
 
   it('runs a dry run that uploads nothing and prints its diff against the last published sync', async () => {
@@ -197,7 +198,7 @@ describe('operator commands', () => {
     expect(phases[phases.length - 1]).toBe('done');
     expect(phases).toEqual([...phases].sort((a, b) => ['starting', 'listing', 'resolving-access', 'publishing', 'done'].indexOf(a) - ['starting', 'listing', 'resolving-access', 'publishing', 'done'].indexOf(b)));
     expect(watcher.out.text()).toContain(`✓ ${syncWorkflowId(id)} done\nconnection ${id}\n  users: `);
-    process.stdout.write(`\n--- watch ${id} (sample) ---\n${watcher.out.text()}\n`);
+    writeTestLog(`--- watch ${id} (sample) ---\n${watcher.out.text()}`);
   });
 
   it('exits 1 from watch with the cause and fix of a failed sync', async () => {
@@ -212,7 +213,7 @@ describe('operator commands', () => {
     expect(text).toContain(`  cause: PingOne did not accept the Client ID and Client Secret for environment ${directory.environmentId}.`);
     expect(text).toMatch(/ {2}fix: {3}Check them in the Worker app/);
     expect(text).not.toContain('wrong-secret-Mq81');
-    process.stdout.write(`\n--- watch ${id}, failed (sample) ---\n${text}\n`);
+    writeTestLog(`--- watch ${id}, failed (sample) ---\n${text}`);
   });
 
   it('creates, lists, describes, pauses, triggers and deletes a schedule', async () => {

@@ -114,34 +114,41 @@ export async function startPostgres(): Promise<PostgresCluster> {
     throw new Error(`initdb failed (${init.status ?? init.error}):\n${init.stdout}\n${init.stderr}`);
   }
 
-  const port = await freePort();
-  const [pgCmd, pgArgs] = command(base, 'postgres', [
-    '-D', dataDir, '-p', String(port), '-k', dir,
-    '-c', 'listen_addresses=localhost',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-  ]);
-  // Log straight to a file in the temp dir (opened by us, so root-owned is fine); shown if startup fails.
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd); // the child has its own copy
-  // Unref'd so a setup that fails later cannot keep jest alive; teardown or the exit hook stops it.
-  child.unref();
-  const cluster: PostgresCluster = {
-    url: `postgresql://postgres@localhost:${port}/${TEST_DATABASE}`,
-    port, dir, dataDir, bindir, locale, process: child, asPostgresUser,
-  };
-  try {
-    const adminUrl = `postgresql://postgres@localhost:${port}/postgres`;
-    await waitForConnection(adminUrl, child, logFile);
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
-    await admin.end();
-  } catch (err) {
-    stopPostgres(cluster);
-    throw err;
+  // freePort() finds a port that was free a moment ago; another process on this shared machine may
+  // bind it before postgres does (postgres cannot listen on port 0 and say which it got), so a lost
+  // race is tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const [pgCmd, pgArgs] = command(base, 'postgres', [
+      '-D', dataDir, '-p', String(port), '-k', dir,
+      '-c', 'listen_addresses=localhost',
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    ]);
+    // Log straight to a file in the temp dir (opened by us, so root-owned is fine); shown if startup fails.
+    const logFd = openSync(logFile, 'a');
+    const child = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd); // the child has its own copy
+    // Unref'd so a setup that fails later cannot keep jest alive; teardown or the exit hook stops it.
+    child.unref();
+    const cluster: PostgresCluster = {
+      url: `postgresql://postgres@localhost:${port}/${TEST_DATABASE}`,
+      port, dir, dataDir, bindir, locale, process: child, asPostgresUser,
+    };
+    try {
+      const adminUrl = `postgresql://postgres@localhost:${port}/postgres`;
+      await waitForConnection(adminUrl, child, logFile);
+      const admin = new Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
+      await admin.end();
+      return cluster;
+    } catch (err) {
+      const exited = child.exitCode !== null || child.signalCode !== null;
+      if (attempt < 3 && exited && /could not bind|address already in use/i.test(tail(logFile))) continue;
+      stopPostgres(cluster);
+      throw err;
+    }
   }
-  return cluster;
 }
 
 /** Stop the cluster at once (no clean shutdown needed) and delete its files. Synchronous so it can run on exit. */
