@@ -222,9 +222,17 @@ describe('operator commands', () => {
     await create.run('schedule', 'create', '--connection-id', id, '--environment-id', directory.environmentId, '--client-id', client.clientId, '--app-account-id', '4242');
     expect(create.out.text()).toBe(`created schedule ${syncScheduleId(id)}\n`);
 
-    const list = cli();
-    await list.run('schedule', 'list', '--json');
-    expect(JSON.parse(list.out.text())).toContainEqual(expect.objectContaining({ connectionId: id, paused: false, everyMs: 24 * 3600 * 1000 }));
+    // Schedules are listed from the visibility store, which lags a moment behind a create.
+    const listed = await eventually(
+      'the new schedule to be listed',
+      async () => {
+        const list = cli();
+        await list.run('schedule', 'list', '--json');
+        return JSON.parse(list.out.text()) as Array<{ connectionId: string }>;
+      },
+      (rows) => rows.some((row) => row.connectionId === id),
+    );
+    expect(listed).toContainEqual(expect.objectContaining({ connectionId: id, paused: false, everyMs: 24 * 3600 * 1000 }));
 
     const describe = cli();
     await describe.run('schedule', 'describe', id, '--json');

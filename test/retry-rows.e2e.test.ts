@@ -4,7 +4,7 @@
 // cut bodies, a revoked token and one expired cursor (pingone-faults.e2e), Torii 409, 5xx, a
 // rejected file and one expired presigned URL (torii-faults.e2e), kills (worker-kills.e2e), the
 // guard (deletion-guard.e2e). The 10- and 20-attempt limits are the retry policies the workflow
-// passes, read from recorded histories (retry-policies.test.ts): reaching them takes minutes of backoff.
+// passes, read from a sync's history ("attempt limits" below): reaching them takes minutes of backoff.
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
