@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker, type ReplayResult } from '@temporalio/worker';
-import { encryptingDataConverter } from '../contract/codec';
+import { encryptingDataConverter, FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../contract/codec';
 import { parseEncryptionKeys } from '../contract/encryption-keys';
 import { HISTORIES_DIR } from './replay/record-histories';
 import { TEST_ENCRYPTION_KEYS } from './support/harness';
@@ -79,6 +79,10 @@ describe('every patched() is pinned by recorded histories', () => {
     installTestRuntime();
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
+      // As the shipped bundle (worker/workflow-code.ts): the payload converter tells the workflow an
+      // input arrived unencrypted, so without it refuse-unencrypted-input never runs.
+      payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: new DefaultLogger('ERROR'),
       webpackConfigHook: (config) => ({
         ...config,

@@ -6,11 +6,10 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { arrivedUnencrypted } from '../contract/payload-converter';
 
-export const UNENCRYPTED_INPUT_PATCH = 'refuse-unencrypted-input';
 
 /** The failure to end the workflow with, or undefined when the input arrived encrypted. */
 export function unencryptedInputFailure(rawInput: unknown, what: 'sync' | 'connection test'): ApplicationFailure | undefined {
-  if (!arrivedUnencrypted(rawInput) || !patched(UNENCRYPTED_INPUT_PATCH)) return undefined;
+  if (!arrivedUnencrypted(rawInput) || !patched('refuse-unencrypted-input')) return undefined;
   return ApplicationFailure.create({
     type: 'UnencryptedInput',
     nonRetryable: true,
