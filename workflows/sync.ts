@@ -18,7 +18,7 @@ import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
 import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 import { unencryptedInputFailure } from './unencrypted-input';
-import { publishAppAccounts, runUsageRead } from './usage';
+import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts } from './usage';
 
 export { progressQuery } from './progress';
 
@@ -157,14 +157,16 @@ async function carryOn(
   }
   const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds });
   board.update({ licenseAssignments: finalized.licenseAssignments });
+  // The mapped applications' files are settled first: the guard weighs their deletions with the main file's.
+  const apps = cp.usage ? await settleAppAccounts(input, cp) : [];
   // Syncs started before the guard existed have no marker in their history and go on without it.
-  if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options)));
+  if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options, appDeletions(apps))));
 
   board.enterPhase('publishing');
   const dryRun = input.options.dryRun;
   const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
-  const usage = cp.usage ? await publishAppAccounts(input, cp) : undefined;
+  const usage = cp.usage ? await publishAppAccounts(input, cp, apps) : undefined;
 
   const { applicationsSkipped: _apps, applicationsAdmittingNobody: _nobody, ...counts } = finalized;
   const result: SyncResult = {
