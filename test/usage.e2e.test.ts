@@ -15,6 +15,7 @@ import type { UsageReport } from '../activities/store/usage-report';
 import type { OperatorContext } from '../client/operator-commands';
 import { capturingTerminal } from '../client/terminal';
 import { registerDeletionCommands } from '../client/deletion-approval';
+import { connectionDiff, diffAsJson } from '../client/diff-command';
 import { startSync } from '../client/start-sync';
 import { registerUsageCommand } from '../client/usage-command';
 import { PROGRESS_QUERY, type SyncProgress, type SyncResult } from '../workflows/contract';
@@ -109,8 +110,10 @@ describe('per-application usage', () => {
 
     const main1 = expectedToriiFile(directory).file;
     expect(sortedFile(h.torii.syncs.filter((s) => s.appAccountId === MAIN).at(-1)?.file as ToriiFile)).toEqual(sortedFile(main1));
+    const expected1 = new Map<string, AppAccountFile>();
     for (const { pingOneApplicationId, toriiAppAccountId } of applicationAccounts) {
-      expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expectedAppAccountFile(directory, main1, pingOneApplicationId, { events: served })));
+      expected1.set(pingOneApplicationId, expectedAppAccountFile(directory, main1, pingOneApplicationId, { events: served }));
+      expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expected1.get(pingOneApplicationId) as AppAccountFile));
     }
     const accessAllowed = served.filter((e) => e.action.type === 'USER.ACCESS_ALLOWED');
     expect(first.usage).toMatchObject({
@@ -149,12 +152,26 @@ describe('per-application usage', () => {
     expect(second.usage?.auditRequests).toBe(auditRequests.filter((r) => r.status === 200).length);
 
     const main2 = expectedToriiFile(directory, { previouslySent: main1.users }).file;
+    const expectedGains = [];
     for (const { pingOneApplicationId, toriiAppAccountId } of applicationAccounts) {
       const previouslySent = appFile(toriiAppAccountId, -2).users as AppAccountUser[];
       const expected = expectedAppAccountFile(directory, main2, pingOneApplicationId, { events: [...served, ...fresh], previouslySent });
       expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expected));
+      // Usage gained, from the two expected files: a sign-on newer than the first file sent, or none sent then.
+      const before = new Map((expected1.get(pingOneApplicationId) as AppAccountFile).users.filter((u) => u.status === 'active').map((u) => [u.id, u.lastUsedDate]));
+      const active = expected.users.filter((u) => u.status === 'active');
+      const signedOn = active.filter((u) => u.lastUsedDate);
+      const gained = signedOn.filter((u) => !before.get(u.id) || (u.lastUsedDate as string) > (before.get(u.id) as string));
+      const name = directory.applications.find((a) => a.id === pingOneApplicationId)?.name as string;
+      expectedGains.push({ appId: pingOneApplicationId, name, users: active.length, signedOn: signedOn.length, gained: gained.length, firstSeen: gained.filter((u) => !before.get(u.id)).length });
     }
     expect(appFile(5001).users.filter((u) => u.status === 'deleted').length).toBeGreaterThan(0);
+
+    // The diff of the two syncs shows, per mapped application, the usage the second one gained.
+    const diff = await connectionDiff(h.env.client, h.taskQueue, id);
+    expect(expectedGains.some((g) => g.gained > 0)).toBe(true);
+    expect([...diff.usage].sort((a, b) => a.appId.localeCompare(b.appId))).toEqual(expectedGains.sort((a, b) => a.appId.localeCompare(b.appId)));
+    expect(JSON.parse(diffAsJson(diff)).usage).toEqual(diff.usage);
 
     // Deletions are sent once: a third sync sends none of them again.
     await h.sync(h.input(id, client, directory, { options: { applicationAccounts } }));
