@@ -34,7 +34,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input'];
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'usage-app-held-approved', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input'];
     for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }
