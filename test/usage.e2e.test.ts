@@ -18,7 +18,7 @@ import { registerDeletionCommands } from '../client/deletion-approval';
 import { connectionDiff, diffAsJson } from '../client/diff-command';
 import { startSync } from '../client/start-sync';
 import { registerUsageCommand } from '../client/usage-command';
-import { PROGRESS_QUERY, type SyncProgress, type SyncResult } from '../workflows/contract';
+import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
 import { deleteUsers, generateDirectory, type Directory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import { isLicensable } from './sim/expected-access';
@@ -126,6 +126,11 @@ describe('per-application usage', () => {
     });
     expect(Date.parse(first.usage?.windowTo as string) - Date.parse(first.usage?.windowFrom as string)).toBeLessThanOrEqual(14 * DAY);
     expect(appFile(5001).users.some((u) => u.lastUsedDate)).toBe(true);
+    // The progress query shows the read: every record and page it read, every slice to its end.
+    const progress = await h.env.client.workflow.getHandle(syncWorkflowId(id)).query<SyncProgress>(PROGRESS_QUERY);
+    const pagesRead = h.pingone.requests.filter((r) => r.kind === 'activities' && r.status === 200).length;
+    expect(progress.usageRead).toMatchObject({ eventsRead: accessAllowed.length, pages: pagesRead, denied: false });
+    expect(progress.usageRead?.slicesDone).toBe(progress.usageRead?.slices);
     const limited = h.pingone.requests.filter((r) => r.kind === 'activities' && r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(h.pingone.requests.filter((r) => r.kind !== 'activities' && r.status === 429)).toEqual([]);
@@ -203,6 +208,8 @@ describe('per-application usage', () => {
     const id = connectionId('usage-denied');
     const result = await h.sync(h.input(id, deniedClient, directory, { torii: { appAccountId: 4343 }, options: { applicationAccounts: [{ pingOneApplicationId: open, toriiAppAccountId: 5101 }] } }));
     expect(result.usage).toMatchObject({ audit: 'denied', eventsRead: 0, appsPublished: 1 });
+    const progress = await h.env.client.workflow.getHandle(syncWorkflowId(id)).query<SyncProgress>(PROGRESS_QUERY);
+    expect(progress.usageRead).toMatchObject({ eventsRead: 0, denied: true });
     expect(result.warnings.join('\n')).toContain('may not read audit activities');
     expect(result.warnings.join('\n')).toContain('audit_reporting:read:activity');
     const main = expectedToriiFile(directory).file;

@@ -10,10 +10,11 @@ import type { ConnectionArgs, SyncActivities } from '../activities';
 import type { UsageWindow } from '../activities/store/usage';
 import type { SettledAppOutcome } from '../activities/usage-activities';
 import type { SyncCheckpoint } from './checkpoint';
-import type { ValidSyncInput } from './contract';
+import type { UsageReadProgress, ValidSyncInput } from './contract';
 import type { AppDeletions } from './deletion-guard-contract';
 import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { causeType, shouldContinueAsNew } from './listing-runner';
+import type { SyncProgressBoard } from './progress';
 import type { AppAccountResult, UsageSummary } from './usage-contract';
 import { usageSlices, type UsageSlice } from './usage-slices';
 
@@ -49,13 +50,25 @@ export interface UsageReadState {
  * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
  */
 const USAGE_LANES = 2;
+/** What the progress query shows of the read. */
+export function usageReadProgress(usage: UsageReadState): UsageReadProgress {
+  return {
+    eventsRead: usage.eventsRead,
+    pages: usage.slices.reduce((n, s) => n + s.pages, 0),
+    slicesDone: usage.slices.filter((s) => s.done).length,
+    slices: usage.slices.length,
+    denied: usage.denied,
+  };
+}
+
 /** Reads audit activities to the last page of every slice; answers false when it paused for continue-as-new. */
-export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
+export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<boolean> {
   if (!cp.usage) {
     const window = await store.planUsageRead({ connectionId: connection.connectionId });
     cp.usage = { window, slices: usageSlices(window), completed: false, denied: false, eventsRead: 0, signOnsNew: 0, requests: 0 };
   }
   const usage = cp.usage;
+  board.update({ usageRead: usageReadProgress(usage) });
   let paused = false;
   const taken = new Set<UsageSlice>();
   const lane = async () => {
@@ -69,6 +82,7 @@ export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoin
           return;
         }
         await readPage(connection, cp, slice);
+        board.update({ usageRead: usageReadProgress(usage) });
       }
     }
   };
