@@ -35,6 +35,7 @@ export async function decideDeletions(
 }
 
 export function describeDecision(connectionId: string, decided: DeletionDecision): string {
+  // A sync running on a worker from before mapped applications were guarded answers without them.
   const apps = (decided.applications ?? []).map((a) => `; ${a.usersDeleted} of ${a.previousUsers} users of application "${a.name}" to app account ${a.toriiAppAccountId}`);
   const what = `${decided.usersDeleted} of ${decided.previousUsers} users${apps.join('')}`;
   return decided.decision === 'approved'
