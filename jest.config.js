@@ -4,7 +4,8 @@ const esmOnly = ['got', '@sindresorhus', 'byte-counter', 'cacheable-lookup', 'ca
   'is-stream', 'keyv', '@keyv', 'mimic-response', 'normalize-url', 'responselike', 'lowercase-keys', 'decompress-response',
   'form-data-encoder', 'p-cancelable'];
 module.exports = {
-  testEnvironment: 'node',
+  // Worker and SDK logs go to a file per test file, printed only for a failed test (test/support/test-logs.ts).
+  testEnvironment: '<rootDir>/test/support/quiet-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },

@@ -115,7 +115,8 @@ async function readRoles(api: PingOneApi): Promise<{ id: string; name: string }[
       const role = toRole(raw);
       if (role) roles.push(role);
     }
-    const next = nextLink(page);
+    const next = nextLink(page, url);
+    if (next !== undefined) api.checkLink(next, 'roles');
     url = next === url ? undefined : next;
   }
   return roles;
@@ -176,15 +177,8 @@ export function createActivities(deps: ActivityDeps) {
             retryable: true,
           });
         }
-        const next = nextLink(page) ?? null;
-        if (next !== null && !api.isOwnUrl(next)) {
-          throw new ProblemError({
-            type: 'PingOneMalformedResponse',
-            cause: `PingOne answered a ${spec.resource} page whose next link leads outside environment ${args.pingOne.environmentId} on ${new URL(url).host}.`,
-            fix: 'Nothing to do: the link is not followed and the page is fetched again.',
-            retryable: true,
-          });
-        }
+        const next = nextLink(page, url) ?? null;
+        if (next !== null) api.checkLink(next, spec.resource);
         if (next === url) {
           throw new ProblemError({
             type: 'PingOnePagingLoop',

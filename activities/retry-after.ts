@@ -9,9 +9,19 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
   else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
+    const at = httpDate(trimmed);
+    if (at === undefined) return undefined;
     ms = at - now;
   }
   return Math.min(Math.max(Math.ceil(ms), 0), MAX_RETRY_AFTER_MS);
+}
+
+// RFC 9110 §5.6.7: IMF-fixdate and the obsolete RFC 850 form name GMT; asctime names no zone but
+// means GMT too, which Date.parse would read as the machine's local time. Anything else is no date.
+const GMT_DATE = /^[A-Za-z]{3,9}, \d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+function httpDate(text: string): number | undefined {
+  const at = GMT_DATE.test(text) ? Date.parse(text) : ASCTIME.test(text) ? Date.parse(`${text} GMT`) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
 }

@@ -130,7 +130,8 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
             retryable: true,
           });
         }
-        const next = nextLink(page) ?? null;
+        const next = nextLink(page, url) ?? null;
+        if (next !== null) api.checkLink(next, 'activities');
         if (next === url) {
           throw new ProblemError({
             type: 'PingOnePagingLoop',

@@ -153,7 +153,7 @@ async function populationsVisible(api: PingOneApi, environmentId: string): Promi
       const row = toPopulationRow(raw);
       if (row) populations.push(row);
     }
-    url = nextLink(page);
+    url = nextLink(page, url);
   }
   const hidden: string[] = [];
   for (const population of populations.slice(0, POPULATIONS_PROBED)) {

@@ -12,6 +12,7 @@ import { PROGRESS_QUERY, type SyncProgress, type SyncResult } from '../workflows
 import { deleteUsers, generateDirectory, type Directory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
+import { gate } from './sim/faults';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
@@ -36,7 +37,10 @@ async function failureOf(promise: Promise<unknown>): Promise<{ type?: string; me
 }
 
 describe('deletion guard', () => {
-  const tenants = { approve: tenant(51), reject: tenant(52), timeout: tenant(53), ordinary: tenant(54), dry: tenant(55), early: tenant(56) };
+  const tenants = {
+    approve: tenant(51), reject: tenant(52), timeout: tenant(53), ordinary: tenant(54), dry: tenant(55), early: tenant(56),
+    boundary: tenant(57), off: tenant(58), twice: tenant(59), badDay: tenant(60),
+  };
   let h: Harness;
 
   beforeAll(async () => {
@@ -145,6 +149,95 @@ describe('deletion guard', () => {
     expect(failure.message).toContain('more than the deletion guard allows (0% and 10 users)');
   });
 
+  /** Users the last published file sent active, in directory order: deleting them sends them as deleted. */
+  const sentActive = (t: Tenant, file: ToriiFile) => t.directory.users.filter((u) => file.users.some((s) => s.id === u.id && s.status === 'active'));
+
+  it('lets exactly 10 users and exactly 10% through (the limits are "more than"), and holds one more', async () => {
+    const t = tenants.boundary;
+    const id = connectionId('guard-boundary');
+    // A first published sync of a multiple of ten users, so 10% is a whole number of them.
+    const extra = expectedToriiFile(t.directory).counts.sent % 10;
+    deleteUsers(t.directory, t.directory.users.filter((u) => expectedToriiFile(t.directory).file.users.some((s) => s.id === u.id)).slice(0, extra).map((u) => u.id));
+    await h.sync(h.input(id, t.client, t.directory));
+    let last = expectedToriiFile(t.directory);
+    expect(last.counts.sent % 10).toBe(0);
+    const tenth = last.counts.sent / 10;
+    expect(tenth).toBeGreaterThan(10);
+
+    // The share alone decides (no user allowance): exactly 10% publishes.
+    const shareOnly = { options: { deletionGuard: { maxDeletedUsers: 0, approvalTimeoutSeconds: 1 } } };
+    deleteUsers(t.directory, sentActive(t, last.file).slice(0, tenth).map((u) => u.id));
+    let next = expectedToriiFile(t.directory, { previouslySent: last.file.users });
+    expect(next.counts.deleted).toBe(tenth);
+    expect((await h.sync(h.input(id, t.client, t.directory, shareOnly))).usersDeleted).toBe(tenth);
+    expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(next.file));
+
+    // The count alone decides (no share allowance): exactly 10 publishes, 11 are held.
+    last = next;
+    const countOnly = { options: { deletionGuard: { maxDeletedShare: 0, approvalTimeoutSeconds: 1 } } };
+    deleteUsers(t.directory, sentActive(t, last.file).slice(0, 10).map((u) => u.id));
+    next = expectedToriiFile(t.directory, { previouslySent: last.file.users });
+    expect((await h.sync(h.input(id, t.client, t.directory, countOnly))).usersDeleted).toBe(10);
+    last = next;
+    deleteUsers(t.directory, sentActive(t, last.file).slice(0, 11).map((u) => u.id));
+    const failure = await failureOf(h.sync(h.input(id, t.client, t.directory, countOnly)));
+    expect(failure.type).toBe('DeletionGuardTripped');
+    expect(failure.message).toContain('This sync would send 11 of the');
+  });
+
+  it('maxDeletedShare: 1 turns the guard off: every user gone publishes without waiting', async () => {
+    const t = tenants.off;
+    const id = connectionId('guard-off');
+    const { before, after } = await publishedThenShrunk(t, id, 1);
+    expect(t.directory.users).toEqual([]);
+    const sentActiveBefore = before.file.users.filter((u) => u.status === 'active').length;
+    const result = await h.sync(h.input(id, t.client, t.directory, { options: { deletionGuard: { maxDeletedShare: 1 } } }));
+    expect(result.usersDeleted).toBe(sentActiveBefore);
+    expect(result.usersDeleted).toBe(after.counts.deleted);
+    expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(after.file));
+  });
+
+  it('takes one decision: a second approval, or a rejection after it, is refused with the phase', async () => {
+    const t = tenants.twice;
+    const id = connectionId('guard-twice');
+    const { after } = await publishedThenShrunk(t, id, 0.3);
+    const syncsBefore = h.torii.syncs.length;
+    const handle = await startSync(h.env.client, h.input(id, t.client, t.directory), h.taskQueue);
+    await held(handle);
+    const first = cli();
+    await first.run('approve-deletions', id, '--by', 'alice');
+    expect(first.exitCodes).toEqual([]);
+    for (const decision of ['approve-deletions', 'reject-deletions']) {
+      const again = cli();
+      await again.run(decision, id, '--by', 'mallory');
+      expect(again.exitCodes).toEqual([1]);
+      expect(again.printed).toEqual([expect.stringMatching(/^This sync is not waiting for an approval of deletions \(it is in phase (publishing|done)\)\.$/)]);
+    }
+    const result = await handle.result();
+    expect(result.usersDeleted).toBe(after.counts.deleted);
+    expect(h.torii.syncs.length).toBe(syncsBefore + 1);
+  });
+
+  it('holds the README\'s bad day: the Worker app\'s role narrowed to one population looks like users leaving', async () => {
+    const t = tenants.badDay;
+    const id = connectionId('guard-bad-day');
+    await h.sync(h.input(id, t.client, t.directory));
+    const before = expectedToriiFile(t.directory);
+    const [kept, ...hidden] = t.directory.populations;
+    // Someone scopes the Worker app's role to one population: PingOne answers only its users.
+    t.client.populationIds = [kept.id];
+    const hiddenSentActive = before.file.users.filter((u) => u.status === 'active' && t.directory.users.some((d) => d.id === u.id && hidden.some((p) => p.id === d.population.id)));
+    expect(hiddenSentActive.length).toBeGreaterThan(0.1 * before.counts.sent);
+    const syncsBefore = h.torii.syncs.length;
+    const handle = await startSync(h.env.client, h.input(id, t.client, t.directory), h.taskQueue);
+    const progress = await held(handle);
+    expect(progress.heldDeletions).toMatchObject({ usersDeleted: hiddenSentActive.length, previousUsers: before.counts.sent });
+    const command = cli();
+    await command.run('reject-deletions', id, '--by', 'ops', '--reason', 'a population is hidden from the Worker app');
+    expect((await failureOf(handle.result())).type).toBe('DeletionGuardTripped');
+    expect(h.torii.syncs.length).toBe(syncsBefore);
+  });
+
   it('warns on a dry run instead of waiting', async () => {
     const t = tenants.dry;
     const id = connectionId('guard-dry');
@@ -160,14 +253,19 @@ describe('deletion guard', () => {
   it('refuses an approval while the sync is not waiting for one', async () => {
     const t = tenants.early;
     const id = connectionId('guard-early');
-    // The first users page is held back, so the sync is still listing when the approval comes.
-    h.pingone.faults.add({ kind: 'users', respond: { delayMs: 4000 } });
+    // The first users page is held until the approval has been refused, so the sync is still listing.
+    const held = gate();
+    h.pingone.faults.add({ kind: 'users', match: (req) => req.path.includes(`/${t.directory.environmentId}/`), respond: { until: held.until } });
     const handle = await startSync(h.env.client, h.input(id, t.client, t.directory), h.taskQueue);
-    await eventually('the sync to list', () => progressOf(handle), (p) => p.phase === 'listing');
-    const command = cli();
-    await command.run('approve-deletions', id);
-    expect(command.exitCodes).toEqual([1]);
-    expect(command.printed).toEqual(['This sync is not waiting for an approval of deletions (it is in phase listing).']);
+    try {
+      await eventually('the sync to list', () => progressOf(handle), (p) => p.phase === 'listing');
+      const command = cli();
+      await command.run('approve-deletions', id);
+      expect(command.exitCodes).toEqual([1]);
+      expect(command.printed).toEqual(['This sync is not waiting for an approval of deletions (it is in phase listing).']);
+    } finally {
+      held.release();
+    }
     await handle.result();
   });
 });

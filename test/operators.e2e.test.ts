@@ -23,6 +23,7 @@ import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
+import { writeTestLog } from './support/test-logs';
 
 interface DiffJson {
   users: { added: { email: string }[]; removed: { email: string }[]; changed: { email: string; from: string; to: string }[] };
@@ -138,7 +139,7 @@ describe('operator commands', () => {
     expect(printed).toContain(`Users: ${expected.added.length} added, 4 removed, ${expected.changed.length} changed status`);
     for (const email of expected.removed) expect(printed).toMatch(new RegExp(`removed +${email.replace(/[.+]/g, '\\$&')}`));
     expect(printed).not.toContain('\u001b[');
-    process.stdout.write(`\n--- diff ${id} (sample) ---\n${printed}\n`);
+    writeTestLog(`--- diff ${id} (sample) ---\n${printed}`);
   });
 
   it('says so when no worker answers a diff, instead of waiting for ever', async () => {
@@ -205,7 +206,7 @@ describe('operator commands', () => {
     expect(phases[phases.length - 1]).toBe('done');
     expect(phases).toEqual([...phases].sort((a, b) => ['starting', 'listing', 'resolving-access', 'publishing', 'done'].indexOf(a) - ['starting', 'listing', 'resolving-access', 'publishing', 'done'].indexOf(b)));
     expect(watcher.out.text()).toContain(`✓ ${syncWorkflowId(id)} done\nconnection ${id}\n  users: `);
-    process.stdout.write(`\n--- watch ${id} (sample) ---\n${watcher.out.text()}\n`);
+    writeTestLog(`--- watch ${id} (sample) ---\n${watcher.out.text()}`);
   });
 
   it('exits 1 from watch with the cause and fix of a failed sync', async () => {
@@ -220,7 +221,7 @@ describe('operator commands', () => {
     expect(text).toContain(`  cause: PingOne did not accept the Client ID and Client Secret for environment ${directory.environmentId}.`);
     expect(text).toMatch(/ {2}fix: {3}Check them in the Worker app/);
     expect(text).not.toContain('wrong-secret-Mq81');
-    process.stdout.write(`\n--- watch ${id}, failed (sample) ---\n${text}\n`);
+    writeTestLog(`--- watch ${id}, failed (sample) ---\n${text}`);
   });
 
   it('creates, lists, describes, pauses, triggers and deletes a schedule', async () => {
@@ -229,9 +230,17 @@ describe('operator commands', () => {
     await create.run('schedule', 'create', '--connection-id', id, '--environment-id', directory.environmentId, '--client-id', client.clientId, '--app-account-id', '4242');
     expect(create.out.text()).toBe(`created schedule ${syncScheduleId(id)}\n`);
 
-    const list = cli();
-    await list.run('schedule', 'list', '--json');
-    expect(JSON.parse(list.out.text())).toContainEqual(expect.objectContaining({ connectionId: id, paused: false, everyMs: 24 * 3600 * 1000 }));
+    // Schedules are listed from the visibility store, which lags a moment behind a create.
+    const listed = await eventually(
+      'the new schedule to be listed',
+      async () => {
+        const list = cli();
+        await list.run('schedule', 'list', '--json');
+        return JSON.parse(list.out.text()) as Array<{ connectionId: string }>;
+      },
+      (rows) => rows.some((row) => row.connectionId === id),
+    );
+    expect(listed).toContainEqual(expect.objectContaining({ connectionId: id, paused: false, everyMs: 24 * 3600 * 1000 }));
 
     const describe = cli();
     await describe.run('schedule', 'describe', id, '--json');
@@ -249,7 +258,8 @@ describe('operator commands', () => {
     await cli().run('schedule', 'trigger', id);
     // The scheduled run starts the sync under the connection's own id; follow it there.
     const syncHandle = h.env.client.workflow.getHandle(syncWorkflowId(id));
-    await eventually('the scheduled sync to start', () => syncHandle.describe(), (d) => d.workflowId === syncWorkflowId(id));
+    // Started by the schedule's run (its parent), not by anyone else under the connection's id.
+    await eventually('the scheduled sync to start', () => syncHandle.describe(), (d) => d.type === 'pingOneSync' && (d.parentExecution?.workflowId ?? '').startsWith(`${syncScheduleId(id)}-`));
     const result: SyncResult = await syncHandle.result();
     expect(result.connectionId).toBe(id);
     expect(h.torii.syncs.length).toBe(syncsBefore + 1);

@@ -4,12 +4,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { Worker, type ReplayResult } from '@temporalio/worker';
 import { encryptingDataConverter } from '../contract/codec';
 import { parseEncryptionKeys } from '../contract/encryption-keys';
 import { workflowCode } from '../worker/workflow-code';
 import { HISTORIES_DIR } from './replay/record-histories';
 import { TEST_ENCRYPTION_KEYS } from './support/harness';
+import { installTestRuntime } from './support/test-logs';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 const read = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
@@ -23,18 +24,14 @@ describe('replaying recorded histories', () => {
   const results = new Map<string, ReplayResult>();
 
   beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-    } catch {
-      // Installed already in this module registry.
-    }
+    installTestRuntime();
     const histories = files.map((file) => ({ workflowId: file, history: read(file) }));
     // One replay worker (one workflow bundle) for all of them.
     for await (const result of Worker.runReplayHistories(replayOptions(), histories)) results.set(result.workflowId, result);
   });
 
   it('has the representative histories', () => {
-    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'usage-app-held-approved', 'connection-test', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input'];
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'full-sync.before-usage-read', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'usage-app-held-approved', 'connection-test', 'connection-test.before-verify-audit', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input', 'high-concurrency', 'high-concurrency.before-listing-lanes-capped', 'scheduled-sync'];
     for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }

@@ -248,10 +248,11 @@ describe('PingOne simulator', () => {
     sim.faults.add({ kind: 'users', respond: { truncate: true } });
     const truncated = await fetch(usersUrl(), { headers: { Authorization: `Bearer ${token}` } });
     expect(truncated.status).toBe(200);
-    await expect(truncated.json()).rejects.toThrow();
+    // Names, not constructors: fetch's errors come from Node's realm, not jest's.
+    await expect(truncated.json()).rejects.toMatchObject({ name: 'SyntaxError', message: expect.stringMatching(/JSON/) });
 
     sim.faults.add({ kind: 'users', respond: { reset: true } });
-    await expect(fetch(usersUrl(), { headers: { Authorization: `Bearer ${token}` } }).then((response) => response.text())).rejects.toThrow();
+    await expect(fetch(usersUrl(), { headers: { Authorization: `Bearer ${token}` } }).then((response) => response.text())).rejects.toMatchObject({ name: 'TypeError', message: 'terminated' });
   });
 
   it('enforces its own rate limit', async () => {

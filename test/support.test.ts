@@ -17,6 +17,23 @@ describe('test support', () => {
     }
   });
 
+  it('runs the test database with a language collation, not byte order', async () => {
+    const locale = process.env.TEST_DATABASE_LOCALE; // set by global setup when it started the cluster
+    if (!locale) return; // TEST_DATABASE_URL names a database the tests did not start
+    const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ collation: string; ordered: string[] }>(
+        "SELECT datcollate AS collation, (SELECT array_agg(w ORDER BY w) FROM unnest(ARRAY['b', 'B', 'a', 'A']) AS w) AS ordered FROM pg_database WHERE datname = current_database()",
+      );
+      expect(rows[0].collation).toBe(locale);
+      // Byte order (C) would give A B a b.
+      if (locale === 'en_US.UTF-8') expect(rows[0].ordered).toEqual(['a', 'A', 'b', 'B']);
+    } finally {
+      await client.end();
+    }
+  });
+
   describe('Temporal dev server', () => {
     let env: TestWorkflowEnvironment | undefined;
     afterAll(async () => {

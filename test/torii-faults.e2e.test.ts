@@ -5,10 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startSync } from '../client/start-sync';
+import { syncWorkflowId } from '../workflows/contract';
 import { generateDirectory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
-import { toriiError } from './sim/torii-files';
+import { expiredPresignedUrl, toriiError } from './sim/torii-files';
+import { eventually } from './support/eventually';
+import { activityHistory } from './support/activity-attempts';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 
@@ -31,7 +34,6 @@ describe('Torii faults, direct upload', () => {
   afterAll(() => h?.close());
   afterEach(() => {
     h.torii.faults.clear();
-    h.torii.settings.syncBusyMs = 0;
   });
   const requestsSince = (from: number) => h.torii.requests.slice(from);
 
@@ -55,12 +57,16 @@ describe('Torii faults, direct upload', () => {
 
   it('409 while another sync of the account runs, until Torii is free', async () => {
     const from = h.torii.requests.length;
-    // Two connections of one app account sync side by side; Torii takes one sync at a time.
-    h.torii.settings.syncBusyMs = 6000;
-    const [first, second] = await Promise.all([
+    // Two connections of one app account sync side by side; Torii takes one sync at a time, and
+    // stays busy with the first until the test sees the second refused.
+    const release = h.torii.holdBusyAfterNextSync();
+    const both = Promise.all([
       h.sync(h.input(connectionId('tbusy-a'), client, directory)),
       h.sync(h.input(connectionId('tbusy-b'), client, directory)),
     ]);
+    await eventually('the second sync call refused with 409', async () => requestsSince(from), (rs) => rs.some((r) => r.kind === 'sync' && r.status === 409));
+    release();
+    const [first, second] = await both;
     expectExactLastSync(h, first.toriiFileId);
     expectExactLastSync(h, second.toriiFileId);
     const statuses = requestsSince(from).filter((r) => r.kind === 'sync').map((r) => r.status);
@@ -91,18 +97,31 @@ describe('Torii faults, presigned upload', () => {
 
   beforeAll(async () => {
     // Every file goes through the presigned URL, as a file over Torii's 3 MB would.
-    h = await startHarness({ pingone: { environments: [directory], clients: [client] }, deps: { toriiDirectUploadLimit: 1024 }, torii: { presignTtlMs: 1000 } });
+    h = await startHarness({ pingone: { environments: [directory], clients: [client] }, deps: { toriiDirectUploadLimit: 1024 } });
   });
   afterAll(() => h?.close());
 
   it('an expired presigned URL is replaced by a new one', async () => {
     const from = h.torii.requests.length;
-    // The first PUT arrives after its URL's one second is up.
-    h.torii.faults.add({ kind: 'presignedPut', respond: { delayMs: 1500 } });
+    // The first PUT is refused as the object store refuses an expired URL (not by racing a short TTL).
+    h.torii.faults.add({ kind: 'presignedPut', respond: expiredPresignedUrl() });
     const result = await h.sync(h.input(connectionId('texpired'), client, directory));
     expectExactLastSync(h, result.toriiFileId);
     expect(h.torii.syncs.at(-1)?.via).toBe('presigned');
     const steps = h.torii.requests.slice(from).map((r) => `${r.kind} ${r.status}`);
     expect(steps.filter((s) => !s.startsWith('sync'))).toEqual(['uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 200', 'fileRegister 200']);
+  });
+
+  it('a third refused presigned URL ends the upload attempt: retried by the activity (ToriiUploadUrlExpired, retryable), three URLs an attempt', async () => {
+    const from = h.torii.requests.length;
+    // Refused as expired three times in a row: the upload activity gives up its attempt after three URLs.
+    h.torii.faults.add({ kind: 'presignedPut', times: 3, respond: expiredPresignedUrl() });
+    const id = connectionId('tpresignlimit');
+    const result = await h.sync(h.input(id, client, directory));
+    expectExactLastSync(h, result.toriiFileId);
+    const steps = h.torii.requests.slice(from).map((r) => `${r.kind} ${r.status}`).filter((s) => !s.startsWith('sync'));
+    expect(steps).toEqual(['uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 200', 'fileRegister 200']);
+    const { starts } = await activityHistory(h.env.client, syncWorkflowId(id));
+    expect(starts.filter((s) => s.lastFailure)).toEqual([{ activityType: 'publishSnapshot', attempt: 2, lastFailure: { type: 'ToriiUploadUrlExpired', nonRetryable: false } }]);
   });
 });

@@ -178,11 +178,15 @@ describe('pingOneVerifyConnection', () => {
 
   it('calls a token endpoint that does not answer in time a timeout, after a few attempts', async () => {
     h.pingone.faults.add({ kind: 'token', times: 3, respond: { delayMs: 3000 } });
+    const tokenBefore = h.pingone.requests.filter((r) => r.kind === 'token').length;
     const result = await verify(input(clients.good));
     expect(check(result, 'token')).toMatchObject({
       type: 'PingOneTimeout',
       cause: `PingOne at ${simHost()} did not answer in time when asked for an access token.`,
     });
+    // Three attempts, each one timing out: all three slow answers were asked for, no fourth.
+    expect(h.pingone.faults.pending).toBe(0);
+    expect(h.pingone.requests.filter((r) => r.kind === 'token').length - tokenBefore).toBe(3);
   });
 
   it('asks again through PingOne’s propagation delay: invalid_client and 403 that pass on their own', async () => {

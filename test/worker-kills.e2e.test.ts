@@ -5,13 +5,11 @@
 // last published sync), and the checkpoint must really resume: a page is fetched again only when a
 // kill caught it in flight. `npm run chaos` runs the same with 20 kills (CHAOS_KILLS).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startSync } from '../client/start-sync';
 import { syncWorkflowId, type SyncResult } from '../workflows/contract';
 import { SyncPhaseAttribute } from '../workflows/search-attributes';
 import { addUsers, deleteUsers, generateDirectory } from './sim/directory';
+import { seededRandom } from './sim/random';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import type { SimClient } from './sim/pingone';
 import { eventually } from './support/eventually';
@@ -19,9 +17,13 @@ import { connectionId, startHarness, type Harness } from './support/harness';
 import { runHistories } from './support/run-histories';
 import { whenRequest } from './support/sim-triggers';
 import { sortedFile } from './support/torii-file-order';
+import { currentTestLogFile } from './support/test-logs';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+/** Where the random kill moments come from; in the test's name, so a failed run can be replayed with CHAOS_SEED. */
+const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const random = seededRandom(SEED);
 const USERS = Number(process.env.CHAOS_USERS ?? 50_000);
 /** Low, so the sync continues as new several times and kills can land there too. */
 const SUGGEST_CONTINUE_AS_NEW = 1000;
@@ -55,11 +57,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('worker kills', () => {
   const directory = generateDirectory({ seed: 61, users: USERS, groups: 30, nestingDepth: 3, applications: 14 });
   const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-chaos-Vb3nP8', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
-  const logFile = join(mkdtempSync(join(tmpdir(), 'chaos-')), 'worker.log');
+  let logFile: string;
   let h: Harness;
   let worker: WorkerProcess;
 
   beforeAll(async () => {
+    // The worker processes' output goes to this file's log, printed if the test fails.
+    logFile = currentTestLogFile();
     h = await startHarness({
       pingone: { environments: [directory], clients: [client] },
       server: { extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW}`] },
@@ -74,7 +78,7 @@ describe('worker kills', () => {
     await h?.close();
   });
 
-  it(`survives ${KILLS} kills of the worker during a sync of ${USERS} users`, async () => {
+  it(`survives ${KILLS} kills of the worker during a sync of ${USERS} users (CHAOS_SEED=${SEED})`, async () => {
     const id = connectionId('chaos');
     const first = await h.sync(h.input(id, client, directory));
     const previous = expectedToriiFile(directory);
@@ -130,7 +134,7 @@ describe('worker kills', () => {
         const moment: Moment | undefined = otherKills() >= KILLS - 1 ? undefined : inListing ? listingMoment(i) : 'random';
         if (moment === 'page') {
           // Killed the moment a page request reaches PingOne, while the worker waits for the answer.
-          for (const kind of ['users', 'members'] as const) whenRequest(h.pingone.faults, kind, 3 + Math.floor(Math.random() * 15), () => killOnce(armedAt, 'page'));
+          for (const kind of ['users', 'members'] as const) whenRequest(h.pingone.faults, kind, 3 + Math.floor(random() * 15), () => killOnce(armedAt, 'page'));
         } else if (moment === 'continue-as-new') {
           // Killed once the run has passed the server's suggestion and drains its lanes to continue as new.
           const run = (await handle.describe()).runId;
@@ -142,7 +146,7 @@ describe('worker kills', () => {
           // only find a worker waiting for the last kill's heartbeat timeout).
           const events = (await handle.describe()).historyLength;
           void eventually('the sync to move on', () => handle.describe(), (d) => d.historyLength > events || kills.length > armedAt || done, { timeoutMs: 1_800_000, intervalMs: 100 })
-            .then(() => sleep(Math.random() * 2000))
+            .then(() => sleep(random() * 2000))
             .then(() => killOnce(armedAt, 'random'));
         }
         // Until this kill (or the upload's) happens; a listing-phase kill whose phase ended is re-armed.

@@ -56,10 +56,33 @@ export class PingOneApi {
     await this.deps.tokens.token(this.target.credentials, this.context('token', false), this.stats);
   }
 
+  /**
+   * Refuses a link PingOne sent that is not this connection's own (isOwnUrl): checked when a page
+   * brings its next link, so the retry fetches that page again (a link checked only when followed
+   * would be retried as it is).
+   */
+  checkLink(url: string, resource: PingOneResource): void {
+    if (this.isOwnUrl(url)) return;
+    let host: string | undefined;
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = undefined;
+    }
+    throw new ProblemError({
+      type: 'PingOneMalformedResponse',
+      cause: host
+        ? `PingOne answered a ${resource} page whose next link leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host} (to ${host}).`
+        : `PingOne sent a ${resource} link that is not a URL.`,
+      fix: 'Nothing to do: the link is not followed and the page is fetched again.',
+      retryable: true,
+    });
+  }
+
   /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
   async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
     const ctx = this.context(resource, cursor);
-    // Links to follow were checked when PingOne sent them (fetchPage); one that is not this
+    // Links to follow were checked when PingOne sent them (checkLink); one that is not this
     // environment's now came from a checkpoint, so asking again cannot mend it.
     if (!this.isOwnUrl(url)) {
       throw new ProblemError({

@@ -151,8 +151,14 @@ export function embeddedRecords(page: Record<string, unknown>, name: string): un
   return arrays.length === 0 ? [] : undefined;
 }
 
-export function nextLink(page: Record<string, unknown>): string | undefined {
+/** The page's next link, absolute: HAL allows a relative href, which is resolved against the page's own URL. */
+export function nextLink(page: Record<string, unknown>, pageUrl: string): string | undefined {
   const links = page._links as { next?: { href?: unknown } } | undefined;
   const href = links?.next?.href;
-  return typeof href === 'string' && href.length > 0 ? href : undefined;
+  if (typeof href !== 'string' || href.length === 0) return undefined;
+  try {
+    return new URL(href, pageUrl).href;
+  } catch {
+    return href; // not a URL even relative: api.get refuses it as malformed
+  }
 }

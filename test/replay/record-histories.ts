@@ -33,6 +33,8 @@ interface Scenario {
   /** What the scenario's workflow does, for the log line. */
   story: string;
   server?: HarnessOptions['server'];
+  /** The directory's shape when the default (300 users, 12 groups, 12 applications) does not show what the scenario records. */
+  directory?: Parameters<typeof generateDirectory>[0];
   /** Runs the workflows; answers the workflow ids whose runs are recorded. */
   run(h: Harness, client: SimClient, directory: Directory): Promise<string[]>;
 }
@@ -141,6 +143,30 @@ const SCENARIOS: Scenario[] = [
       return [syncWorkflowId(id)];
     },
   },
+  {
+    name: 'high-concurrency',
+    story: 'a sync at concurrency 32 of a directory with 40 groups, so more listings run at once than the 48-lane cap allows (64 lanes uncapped)',
+    directory: { seed: 43, users: 300, groups: 40, applications: 12 },
+    async run(h, client, directory) {
+      const id = connectionId('replay-high-concurrency');
+      await h.sync(h.input(id, client, directory, { options: { rateLimit: { concurrency: 32, requestsPerSecond: 200 } } }));
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
+    name: 'scheduled-sync',
+    story: 'scheduledPingOneSync starting pingOneSync as its child, as a schedule\'s run does (the scheduled run\'s history)',
+    async run(h, client, directory) {
+      const id = connectionId('replay-scheduled');
+      const handle = await h.env.client.workflow.start('scheduledPingOneSync', {
+        workflowId: `pingone-sync-schedule/${id}-run`,
+        taskQueue: h.taskQueue,
+        args: [h.input(id, client, directory)],
+      });
+      await handle.result();
+      return [handle.workflowId];
+    },
+  },
 ];
 
 /** Deletes the first `share` of every ten users (each scenario has its own directory). */
@@ -156,7 +182,7 @@ function clearRecordings(name: string): void {
 }
 
 async function record(scenario: Scenario): Promise<string[]> {
-  const directory = generateDirectory({ seed: 41, users: 300, groups: 12, applications: 12 });
+  const directory = generateDirectory(scenario.directory ?? { seed: 41, users: 300, groups: 12, applications: 12 });
   const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-replay-N5v2Hc', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
   const h = await startHarness({ pingone: { environments: [directory], clients: [client], shortPages: true }, server: scenario.server });
   try {

@@ -5,11 +5,14 @@
 export interface FaultRequest { method: string; path: string; query: string }
 
 export type FaultResponse =
-  | { status: number; headers?: Record<string, string>; body?: unknown }
+  /** `headers` as a function are made when the request arrives (an HTTP-date Retry-After a moment ahead). */
+  | { status: number; headers?: Record<string, string> | (() => Record<string, string>); body?: unknown }
   /** Headers and part of the real body are sent, then the socket is destroyed. The handler runs. */
   | { reset: true }
   /** Wait, then answer normally. */
   | { delayMs: number }
+  /** Held until the test releases it (the promise settles), then answered normally: a fault gated on the test's signal, not a clock. */
+  | { until: Promise<unknown> }
   /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
   | { truncate: true }
   /** The handler runs; its (JSON) body is replaced by what `edit` makes of it. */
@@ -26,6 +29,15 @@ export interface FaultRule<Kind extends string> {
   /** How many requests this rule hits; default 1, Infinity for always. */
   times?: number;
   respond: FaultResponse;
+}
+
+/** A gate for `{ until }`: `release()` lets the held requests through. */
+export function gate(): { until: Promise<void>; release: () => void } {
+  let release = () => {};
+  const until = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { until, release };
 }
 
 export class FaultPlan<Kind extends string> {

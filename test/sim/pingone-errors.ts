@@ -49,3 +49,17 @@ export function oauthError(status: number, error: string, reason: string): SimRe
     body: { error, error_description: `Request denied: ${reason} (Correlation ID: ${randomUUID()})` },
   };
 }
+
+/** 429 as a gateway may send it: no Retry-After at all. */
+export const requestLimitedWithoutRetryAfter = (): SimReply =>
+  managementError(429, 'REQUEST_LIMITED', 'The request could not be completed. Too many requests.');
+
+/** A proxy in front of PingOne refusing the request: 403 with an HTML page, not PingOne's JSON. */
+export const proxyForbiddenHtml = (): SimReply => ({
+  status: 403,
+  headers: { 'Content-Type': 'text/html' },
+  body: '<html><head><title>403 Forbidden</title></head><body><h1>Forbidden</h1></body></html>',
+});
+
+/** 401 with nothing in the body, as PingOne's edge sends for a token it no longer knows. */
+export const emptyUnauthorized = (): SimReply => ({ status: 401, body: '' });

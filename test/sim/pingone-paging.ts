@@ -1,8 +1,10 @@
 // HAL paging as PingOne does it: `limit` (clamped), `_links.next.href` absolute with an opaque,
 // checksummed `cursor`, optional and possibly wrong `count`, pages that may hold fewer than asked.
-// Cursors are bound to the collection they came from and die on expireCursors().
+// Cursors are bound to the collection they came from and die on expireCursors(). Settings choose
+// the variants real services send: relative next links (HAL allows them), 404 for a dead cursor,
+// and no `_embedded` at all on an empty page.
 import { createHmac, randomBytes } from 'node:crypto';
-import { invalidData } from './pingone-errors';
+import { invalidData, notFound } from './pingone-errors';
 import { hashSeed, seededRandom } from './random';
 import type { SimReply, SimRequest } from './server';
 
@@ -11,6 +13,12 @@ export interface PagingSettings {
   shortPages: boolean;
   omitCount: boolean;
   wrongCount: boolean;
+  /** Next links as a path and query, without scheme and host (RFC 8288 and HAL allow relative links). */
+  relativeNextLinks: boolean;
+  /** How a dead or foreign cursor is answered: 400 INVALID_DATA (default) or 404 NOT_FOUND. */
+  expiredCursorStatus: 400 | 404;
+  /** A page with no items carries no `_embedded` object at all. */
+  omitEmptyEmbedded: boolean;
 }
 
 interface CursorState { path: string; offset: number; limit: number; filter?: string; issuedAt: number }
@@ -51,7 +59,7 @@ export function pageRequest(req: SimRequest, cursors: CursorBook, settings: Pagi
   if (cursor !== null) {
     const state = cursors.open(cursor);
     if (!state || state.path !== req.path) {
-      return { error: invalidData('INVALID_VALUE', 'cursor', 'The cursor is invalid or has expired.') };
+      return { error: settings.expiredCursorStatus === 404 ? notFound('page') : invalidData('INVALID_VALUE', 'cursor', 'The cursor is invalid or has expired.') };
     }
     const filter = req.params.get('filter') ?? undefined;
     if (filter !== undefined && filter !== state.filter) {
@@ -90,9 +98,10 @@ export function halPage<T>(input: HalPageInput<T>): SimReply {
   if (nextOffset < items.length) {
     const cursor = input.cursors.issue({ path: req.path, offset: nextOffset, limit: start.limit, filter: start.filter, issuedAt: Date.now() });
     const filter = start.filter === undefined ? '' : `&filter=${encodeURIComponent(start.filter)}`;
-    links.next = { href: `${origin}${req.path}?limit=${start.limit}${filter}&cursor=${cursor}` };
+    links.next = { href: `${settings.relativeNextLinks ? '' : origin}${req.path}?limit=${start.limit}${filter}&cursor=${cursor}` };
   }
-  const body: Record<string, unknown> = { _links: links, _embedded: { [input.collection]: page } };
+  const body: Record<string, unknown> = { _links: links };
+  if (page.length > 0 || !settings.omitEmptyEmbedded) body._embedded = { [input.collection]: page };
   // A wrong count under-reports: a client that stops at `count` instead of at the missing next link loses users.
   if (!settings.omitCount) body.count = settings.wrongCount ? Math.max(0, items.length - 1) : items.length;
   body.size = page.length;

@@ -27,6 +27,10 @@ export interface PingOneSimulatorOptions {
   omitCount?: boolean;
   /** `count` under-reports by one. */
   wrongCount?: boolean;
+  /** See PagingSettings. */
+  relativeNextLinks?: boolean;
+  expiredCursorStatus?: 400 | 404;
+  omitEmptyEmbedded?: boolean;
   tokenTtlSeconds?: number;
   /** Over budget (sliding one second), 429 REQUEST_LIMITED with Retry-After: 1. */
   rateLimit?: { requestsPerSecond: number };
@@ -61,7 +65,7 @@ export interface PingOneSimulator {
   issuedTokens: string[];
   fetchesByUrl(url: string): number;
   revokeTokens(): void;
-  /** Every cursor issued so far answers 400 INVALID_DATA from now on. */
+  /** Every cursor issued so far answers 400 INVALID_DATA (or 404, settings.expiredCursorStatus) from now on. */
   expireCursors(): void;
   close(): Promise<void>;
 }
@@ -74,6 +78,9 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
     shortPages: opts.shortPages ?? false,
     omitCount: opts.omitCount ?? false,
     wrongCount: opts.wrongCount ?? false,
+    relativeNextLinks: opts.relativeNextLinks ?? false,
+    expiredCursorStatus: opts.expiredCursorStatus ?? 400,
+    omitEmptyEmbedded: opts.omitEmptyEmbedded ?? false,
     unknownEnvironmentStatus: opts.unknownEnvironmentStatus ?? 403,
     latencyMs: opts.latencyMs ?? 0,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,

@@ -106,7 +106,11 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
     const fault: FaultResponse | undefined = faults.take(kind, req);
     if (fault && 'status' in fault) {
       record.fault = 'status';
-      return { status: fault.status, headers: fault.headers, body: fault.body };
+      return { status: fault.status, headers: typeof fault.headers === 'function' ? fault.headers() : fault.headers, body: fault.body };
+    }
+    if (fault && 'until' in fault) {
+      record.fault = 'delay';
+      await fault.until.catch(() => undefined);
     }
     if (fault && 'stream' in fault) {
       record.fault = 'stream';

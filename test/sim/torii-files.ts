@@ -52,7 +52,7 @@ export class ToriiFileStore {
       return objectStoreError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
     }
     if (!presign || req.params.get('X-Amz-Signature') !== presign.signature) return objectStoreError(403, 'AccessDenied', 'Access Denied');
-    if (Date.now() > presign.expiresAt) return objectStoreError(403, 'AccessDenied', 'Request has expired');
+    if (Date.now() > presign.expiresAt) return expiredPresignedUrl();
     if (req.headers['content-type'] !== presign.contentType) {
       return objectStoreError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
     }
@@ -83,6 +83,9 @@ const REASONS: Record<number, string> = {
 export function toriiError(statusCode: number, message: string): SimReply {
   return { status: statusCode, body: { statusCode, error: REASONS[statusCode] ?? 'Error', message } };
 }
+
+/** What the object store answers a PUT to a presigned URL past its expiry. */
+export const expiredPresignedUrl = () => objectStoreError(403, 'AccessDenied', 'Request has expired');
 
 function objectStoreError(status: number, code: string, message: string): SimReply {
   return {

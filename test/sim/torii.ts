@@ -44,6 +44,11 @@ export interface ToriiSimulator {
   faults: FaultPlan<ToriiKind>;
   readonly connections: number;
   fetchesByUrl(url: string): number;
+  /**
+   * From now on, a sync Torii accepts keeps the account busy (409 to every other sync call) until
+   * the returned release is called: a test decides when Torii is free, instead of racing syncBusyMs.
+   */
+  holdBusyAfterNextSync(): () => void;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
   const store = new ToriiFileStore(() => settings.presignTtlMs);
   const syncs: ToriiSync[] = [];
   let busyUntil = 0;
+  let holdNext = false;
   let origin = '';
 
   const sync = (req: SimRequest): SimReply => {
@@ -73,7 +79,8 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
     const checked = stored.bytes.length > (opts.checkFilesUpToBytes ?? Infinity) ? { file: null } : checkSyncFile(stored.bytes);
     if ('error' in checked) return toriiError(400, checked.error);
     const at = Date.now();
-    busyUntil = at + settings.syncBusyMs;
+    busyUntil = holdNext ? Number.POSITIVE_INFINITY : at + settings.syncBusyMs;
+    holdNext = false;
     syncs.push({ appAccountId, fileId, file: checked.file, at, via: stored.via, bytes: stored.bytes.length });
     return { status: 200, body: { success: true } };
   };
@@ -102,6 +109,13 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
     faults: server.faults,
     get connections() { return server.connections; },
     fetchesByUrl: server.fetchesByUrl,
+    holdBusyAfterNextSync() {
+      holdNext = true;
+      return () => {
+        holdNext = false;
+        busyUntil = 0;
+      };
+    },
     close: server.close,
   };
 }

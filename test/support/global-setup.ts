@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
       });
     }
     process.env.TEST_DATABASE_URL = cluster.url;
+    process.env.TEST_DATABASE_LOCALE = cluster.locale;
     if (process.env.DEBUG_TEST_SUPPORT) {
       process.stderr.write(`[global-setup] postgres on port ${cluster.port} in ${Date.now() - started}ms\n`);
     }

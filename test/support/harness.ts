@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
@@ -22,6 +22,7 @@ import type { Directory } from '../sim/directory';
 import { startPingOneSimulator, type PingOneSimulator, type PingOneSimulatorOptions, type SimClient } from '../sim/pingone';
 import { startToriiSimulator, type ToriiSimulator, type ToriiSimulatorOptions } from '../sim/torii';
 import { startTestServer, uniqueTaskQueue } from './temporal';
+import { installTestRuntime } from './test-logs';
 
 export const TORII_KEY = 'torii-fake-key-7Qm2Zp9Lw4';
 /** A fixed, obviously fake key, so histories recorded by tests can be decoded later (replay tests). */
@@ -54,28 +55,27 @@ export interface HarnessOptions {
   telemetry?: TelemetrySettings;
   /** false: no worker in this process; the test runs one elsewhere from `workerEnv` (test/support/worker-process.ts). */
   inProcessWorker?: boolean;
-}
-
-/** Worker logs at WARN and above, so a test run reads as test results. */
-function quietRuntime(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN') ?? 'WARN') });
-  } catch {
-    // Installed already by an earlier harness in this module registry.
-  }
+  /**
+   * 'embedded': `workerEnv` leaves DATABASE_URL unset, so a worker process runs on the default store
+   * (PGlite in a fresh folder), as `npm start` does. Needs inProcessWorker: false: PGlite loads its
+   * WebAssembly through a dynamic import, which jest's module sandbox refuses. Default: the test PostgreSQL.
+   */
+  store?: 'postgres' | 'embedded';
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   if (opts.telemetry) installTelemetry(opts.telemetry);
-  else quietRuntime();
+  else installTestRuntime();
   const dataConverter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(opts.env?.SYNC_ENCRYPTION_KEYS ?? TEST_ENCRYPTION_KEYS).keys });
   const env = await startTestServer({ client: { dataConverter }, ...opts.server });
   const pingone = await startPingOneSimulator(opts.pingone);
   const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest (its global setup starts PostgreSQL)');
+  const storeEnv: Record<string, string> =
+    opts.store === 'embedded' ? { EMBEDDED_DATABASE_DIR: await mkdtemp(join(tmpdir(), 'sync-pglite-')) } : { DATABASE_URL: databaseUrl };
   const workerEnv: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
+    ...storeEnv,
     TORII_API_KEY: TORII_KEY,
     TORII_API_URL: torii.apiUrl,
     PINGONE_AUTH_URL: pingone.authUrl,
@@ -89,8 +89,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   };
   const config = loadConfig(workerEnv);
-  const sql = postgresStore(databaseUrl, 5);
-  await migrate(sql);
+  if (opts.store === 'embedded' && opts.inProcessWorker !== false) throw new Error("store: 'embedded' runs only in a worker process (inProcessWorker: false)");
+  const sql = opts.store === 'embedded' ? storeOfTheWorkerProcess() : postgresStore(databaseUrl, 5);
+  if (opts.store !== 'embedded') await migrate(sql);
   const taskQueue = uniqueTaskQueue('sync');
   Object.assign(workerEnv, { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', TEMPORAL_TASK_QUEUE: taskQueue });
   const worker: Worker | undefined =
@@ -132,6 +133,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       await env.teardown();
     },
   };
+}
+
+/** The embedded store is the worker process's alone (PGlite has one owner): the test cannot read it. */
+function storeOfTheWorkerProcess(): Sql {
+  const refuse = () => Promise.reject(new Error('the embedded store belongs to the worker process; this harness cannot query it'));
+  return { query: refuse, exec: refuse, transaction: refuse, close: async () => undefined };
 }
 
 /** A fresh connection id, so tests sharing one database never see each other's snapshots. */

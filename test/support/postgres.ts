@@ -14,6 +14,8 @@ export interface PostgresCluster {
   dir: string;
   dataDir: string;
   bindir: string;
+  /** The cluster's locale (collation and character classes). */
+  locale: string;
   process: ChildProcess;
   asPostgresUser: boolean;
 }
@@ -71,6 +73,21 @@ function tail(file: string): string {
   }
 }
 
+/** The cluster's locale: TEST_POSTGRES_LOCALE, else en_US.UTF-8, which the machine must have generated. */
+function clusterLocale(): string {
+  const wanted = process.env.TEST_POSTGRES_LOCALE ?? 'en_US.UTF-8';
+  const normalize = (name: string) => name.toLowerCase().replace(/[-_]/g, '');
+  const available = execFileSync('locale', ['-a'], { encoding: 'utf8' }).split('\n').map(normalize);
+  if (!available.includes(normalize(wanted))) {
+    throw new Error(
+      `The test PostgreSQL cluster needs the ${wanted} locale, which this machine lacks: ` +
+        'generate it (Debian: apt-get install -y locales; uncomment it in /etc/locale.gen; locale-gen; .ci/run does this) ' +
+        'or set TEST_POSTGRES_LOCALE to one `locale -a` lists.',
+    );
+  }
+  return wanted;
+}
+
 /** initdb + start a cluster on a free loopback port, create the test database. */
 export async function startPostgres(): Promise<PostgresCluster> {
   const bindir = findPostgresBindir();
@@ -87,41 +104,51 @@ export async function startPostgres(): Promise<PostgresCluster> {
   const base = { bindir, asPostgresUser };
 
   // --no-sync and the settings below trade durability, which a throwaway cluster does not need, for speed.
-  const [initCmd, initArgs] = command(base, 'initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  // A real language locale, as production clusters have: under C every comparison is by byte, which
+  // would hide a query whose order depends on the database's collation.
+  const locale = clusterLocale();
+  const [initCmd, initArgs] = command(base, 'initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', `--locale=${locale}`, '--no-sync']);
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status ?? init.error}):\n${init.stdout}\n${init.stderr}`);
   }
 
-  const port = await freePort();
-  const [pgCmd, pgArgs] = command(base, 'postgres', [
-    '-D', dataDir, '-p', String(port), '-k', dir,
-    '-c', 'listen_addresses=localhost',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-  ]);
-  // Log straight to a file in the temp dir (opened by us, so root-owned is fine); shown if startup fails.
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd); // the child has its own copy
-  // Unref'd so a setup that fails later cannot keep jest alive; teardown or the exit hook stops it.
-  child.unref();
-  const cluster: PostgresCluster = {
-    url: `postgresql://postgres@localhost:${port}/${TEST_DATABASE}`,
-    port, dir, dataDir, bindir, process: child, asPostgresUser,
-  };
-  try {
-    const adminUrl = `postgresql://postgres@localhost:${port}/postgres`;
-    await waitForConnection(adminUrl, child, logFile);
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
-    await admin.end();
-  } catch (err) {
-    stopPostgres(cluster);
-    throw err;
+  // freePort() finds a port that was free a moment ago; another process on this shared machine may
+  // bind it before postgres does (postgres cannot listen on port 0 and say which it got), so a lost
+  // race is tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const [pgCmd, pgArgs] = command(base, 'postgres', [
+      '-D', dataDir, '-p', String(port), '-k', dir,
+      '-c', 'listen_addresses=localhost',
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    ]);
+    // Log straight to a file in the temp dir (opened by us, so root-owned is fine); shown if startup fails.
+    const logFd = openSync(logFile, 'a');
+    const child = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd); // the child has its own copy
+    // Unref'd so a setup that fails later cannot keep jest alive; teardown or the exit hook stops it.
+    child.unref();
+    const cluster: PostgresCluster = {
+      url: `postgresql://postgres@localhost:${port}/${TEST_DATABASE}`,
+      port, dir, dataDir, bindir, locale, process: child, asPostgresUser,
+    };
+    try {
+      const adminUrl = `postgresql://postgres@localhost:${port}/postgres`;
+      await waitForConnection(adminUrl, child, logFile);
+      const admin = new Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
+      await admin.end();
+      return cluster;
+    } catch (err) {
+      const exited = child.exitCode !== null || child.signalCode !== null;
+      if (attempt < 3 && exited && /could not bind|address already in use/i.test(tail(logFile))) continue;
+      stopPostgres(cluster);
+      throw err;
+    }
   }
-  return cluster;
 }
 
 /** Stop the cluster at once (no clean shutdown needed) and delete its files. Synchronous so it can run on exit. */

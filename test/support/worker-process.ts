@@ -19,11 +19,22 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startWorkerProcess(env: Record<string, string>, logFile: string): Promise<WorkerProcess> {
+/**
+ * 'source': worker/main.ts through swc, bundling the workflows at start. 'built': what `npm start`
+ * runs, dist/worker/main.js with the prebuilt dist/workflow-bundle.js and the same node flags
+ * (`npm run build` first).
+ */
+export type WorkerEntry = 'source' | 'built';
+
+export async function startWorkerProcess(env: Record<string, string>, logFile: string, entry: WorkerEntry = 'source'): Promise<WorkerProcess> {
   const root = repoRoot();
-  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'worker', 'main.ts')], {
+  const args =
+    entry === 'built'
+      ? ['--max-old-space-size=96', '--max-semi-space-size=4', join(root, 'dist', 'worker', 'main.js')]
+      : ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'worker', 'main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...(entry === 'built' ? { MALLOC_ARENA_MAX: '2' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
