@@ -1,6 +1,7 @@
 // The usage read's and the app accounts' activities: plan the window of this sync's audit read,
 // read one page of sign-on events into the store (the next link is the checkpoint), close the read
-// (the high-water mark moves), and build, guard and upload one mapped application's Torii file.
+// (the high-water mark moves), settle one mapped application's users (what the deletion guard
+// weighs) and write and upload its Torii file.
 // Audit requests wait for a budget of their own per license, so the usage read and the listings
 // run side by side without starving each other.
 import { join } from 'node:path';
@@ -57,20 +58,34 @@ export interface UsagePageOutcome {
   warning?: string;
 }
 
-export interface MappedAppArgs extends SnapshotKey {
-  torii: ToriiTarget;
-  dryRun: boolean;
+export interface MappedAppKey extends SnapshotKey {
   pingOneApplicationId: string;
   toriiAppAccountId: number;
-  /** False when this sync could not read usage: the file carries no lastUsedDate. */
-  withUsage: boolean;
-  limits: { maxDeletedShare: number; maxDeletedUsers: number };
 }
 
-export type MappedAppOutcome =
+/** A mapped application settled for this snapshot, or `missing` when this snapshot does not license it (gone, disabled). */
+export type SettledAppOutcome =
   | { status: 'missing' }
-  | { status: 'held'; name: string; usersDeleted: number; previousUsers: number }
-  | { status: 'built'; name: string; fileId: number | null; filePath: string | null; users: number; usersDeleted: number; lastUsedDates: number };
+  | { status: 'settled'; appId: string; name: string; usersDeleted: number; previousUsers: number };
+
+export interface MappedAppArgs extends MappedAppKey {
+  torii: ToriiTarget;
+  dryRun: boolean;
+  /** The application as settleAppAccount found it. */
+  appId: string;
+  name: string;
+  /** False when this sync could not read usage: the file carries no lastUsedDate. */
+  withUsage: boolean;
+}
+
+export interface MappedAppOutcome {
+  /** Null on a dry run. */
+  fileId: number | null;
+  /** Where a dry run kept the file; null otherwise. */
+  filePath: string | null;
+  users: number;
+  lastUsedDates: number;
+}
 
 /** The audit API of a connection: the management API's target with the license's audit budget. */
 export function auditApiFor(args: ConnectionArgs, deps: PingOneApiDeps & Pick<UsageDeps, 'hostPolicy' | 'usage'>): PingOneApi {
@@ -137,23 +152,26 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
     },
 
     /**
-     * Settles, guards, writes and uploads one mapped application's file (a dry run keeps it). An
-     * application this snapshot does not license (gone, disabled) is answered `missing`; deletions
-     * beyond the deletion guard's limits are answered `held` and nothing is uploaded.
+     * Settles one mapped application's users for this snapshot: who its app account gets and who
+     * it is sent as deleted, the counts the deletion guard weighs before anything is published. An
+     * application this snapshot does not license (gone, disabled) is answered `missing`.
      */
-    async publishAppAccount(args: MappedAppArgs): Promise<MappedAppOutcome> {
+    async settleAppAccount(args: MappedAppKey): Promise<SettledAppOutcome> {
       return reportingProblems(async () => {
         await pruneAppAccountRows(deps.sql, args.connectionId);
         const app = await mappedApplication(deps.sql, args, args.pingOneApplicationId);
         if (!app) return { status: 'missing' };
         const settled = await settleAppAccount(deps.sql, args, app.appId);
-        const { maxDeletedShare, maxDeletedUsers } = args.limits;
-        if (settled.deleted > maxDeletedUsers && settled.deleted > maxDeletedShare * settled.previousUsers) {
-          return { status: 'held', name: app.name, usersDeleted: settled.deleted, previousUsers: settled.previousUsers };
-        }
+        return { status: 'settled', appId: app.appId, name: app.name, usersDeleted: settled.deleted, previousUsers: settled.previousUsers };
+      });
+    },
+
+    /** Writes and uploads a settled application's file (a dry run keeps it). */
+    async publishAppAccount(args: MappedAppArgs): Promise<MappedAppOutcome> {
+      return reportingProblems(async () => {
         const path = join(deps.filesDir, args.connectionId, `${args.snapshotId}.app-${args.toriiAppAccountId}.json`);
-        const file = await writeAppAccountFile(deps.sql, args, app, path, args.withUsage);
-        const built = { status: 'built' as const, name: app.name, users: file.users, usersDeleted: settled.deleted, lastUsedDates: file.lastUsedDates };
+        const file = await writeAppAccountFile(deps.sql, args, { appId: args.appId, name: args.name }, path, args.withUsage);
+        const built = { users: file.users, lastUsedDates: file.lastUsedDates };
         if (args.dryRun) return { ...built, fileId: null, filePath: file.path };
         try {
           const fileId = await sinkFor(args.torii).upload(file.path, file.bytes);

@@ -29,11 +29,12 @@ interface BenchOptions {
   timeline?: boolean;
   events: string;
   mapped: string;
+  auditPageSize?: string;
 }
 
 /** Sign-on events spread over the last 13 days, each a random user signing on to a random application. */
-function signOns(users: { id: string }[], apps: { id: string }[], n: number): SignOn[] {
-  const rnd = seededRandom(43);
+function signOns(users: { id: string }[], apps: { id: string }[], n: number, seed: number): SignOn[] {
+  const rnd = seededRandom(seed);
   const now = Date.now();
   return Array.from({ length: n }, () => ({
     userId: users[Math.floor(rnd() * users.length)].id,
@@ -62,11 +63,11 @@ async function bench(opts: BenchOptions): Promise<void> {
   const directory = generateDirectory({ seed: 42, users, groups, applications, populationShares: [0.6, 0.25, 0.1, 0.05], unrestrictedAppShare: 0.1 });
   console.error(`seeded ${users} users, ${directory.groups.length} groups, ${directory.applications.length} applications in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const stack = await startStack(directory, latencyMs, budget);
+  const stack = await startStack(directory, latencyMs, budget, opts.auditPageSize === undefined ? undefined : Number(opts.auditPageSize));
   if (events > 0) {
     const t = Date.now();
-    for (let done = 0; done < events; done += 100_000) recordAudit(directory, stack.pingone.origin, signOns(directory.users, directory.applications, Math.min(100_000, events - done)));
-    console.error(`recorded ${events} audit events in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    for (let done = 0; done < events; done += 100_000) recordAudit(directory, stack.pingone.origin, signOns(directory.users, directory.applications, Math.min(100_000, events - done), 43 + done));
+    console.error(`recorded ${events} audit events in ${((Date.now() - t) / 1000).toFixed(1)} s; benchmark process RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
   }
   const applicationAccounts = directory.applications
     .filter((a) => a.enabled && !a.accessControl?.role && !['WORKER', 'PING_ONE_ADMIN_CONSOLE', 'PING_ONE_PORTAL', 'PING_ONE_SELF_SERVICE'].includes(a.type))
@@ -175,6 +176,7 @@ new Command('bench')
   .option('--preset <name>', '"smoke": 2,000 users, 20 groups, 12 apps (CI); "usage": 100,000 users, 3,000,000 sign-on events, 5 mapped apps')
   .option('--events <n>', 'sign-on events in the audit log (the usage read)', '0')
   .option('--mapped <n>', 'applications published to app accounts of their own', '0')
+  .option('--audit-page-size <n>', 'events per audit page the PingOne simulator allows (default: its page size, 200)')
   .option('--timeline', 'print PingOne requests per second by kind')
   .action(bench)
   .parseAsync()

@@ -23,12 +23,12 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startStack(directory: Directory, latencyMs: number, budget: number): Promise<BenchStack> {
+export async function startStack(directory: Directory, latencyMs: number, budget: number, auditMaxPageSize?: number): Promise<BenchStack> {
   let cluster: PostgresCluster | undefined;
   const databaseUrl = process.env.DATABASE_URL ?? (cluster = await startPostgres()).url;
   const client: SimClient = { clientId: randomUUID(), clientSecret: `bench-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
   const toriiKey = `bench-torii-${randomUUID()}`;
-  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true });
+  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true, auditMaxPageSize });
   const torii = await startToriiSimulator({ apiKey: toriiKey, checkFilesUpToBytes: 256 * 1024 * 1024 });
   const env = {
     DATABASE_URL: databaseUrl,

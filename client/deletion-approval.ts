@@ -35,7 +35,9 @@ export async function decideDeletions(
 }
 
 export function describeDecision(connectionId: string, decided: DeletionDecision): string {
-  const what = `${decided.usersDeleted} of ${decided.previousUsers} users`;
+  // A sync running on a worker from before mapped applications were guarded answers without them.
+  const apps = (decided.applications ?? []).map((a) => `; ${a.usersDeleted} of ${a.previousUsers} users of application "${a.name}" to app account ${a.toriiAppAccountId}`);
+  const what = `${decided.usersDeleted} of ${decided.previousUsers} users${apps.join('')}`;
   return decided.decision === 'approved'
     ? `approved: the sync of ${connectionId} publishes and sends ${what} to Torii as deleted`
     : `rejected: the sync of ${connectionId} fails with DeletionGuardTripped; nothing was sent to Torii (${what} would have been deleted)`;

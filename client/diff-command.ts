@@ -3,6 +3,7 @@
 // no database credentials are needed, and prints it as tables or JSON.
 import type { Client } from '@temporalio/client';
 import { MAX_DIFF_ROWS, type ConnectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs, type DiffSnapshot } from '../activities/store/connection-diff';
+import type { AppUsageGain } from '../activities/store/usage-diff';
 import { ANSWER_SECONDS, askWorker, NoWorkerAnsweredError } from './worker-read';
 import { paint, table, type Terminal } from './terminal';
 
@@ -38,7 +39,7 @@ const shortId = (id: string) => id.slice(0, 8);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function diffAsJson(result: ConnectionDiff): string {
-  return JSON.stringify({ connectionId: result.connectionId, before: result.before, after: result.after, ...result.diff, rowsLeftOut: result.rowsLeftOut });
+  return JSON.stringify({ connectionId: result.connectionId, before: result.before, after: result.after, ...result.diff, usage: result.usage ?? [], rowsLeftOut: result.rowsLeftOut });
 }
 
 /** The diff for a terminal: a headline, then users, applications and assignments as tables. */
@@ -62,8 +63,15 @@ export function printDiff(out: Terminal, result: ConnectionDiff, options: { limi
       ` in ${plural(diff.applications.length, 'application')}` +
       (t.applicationsAdded || t.applicationsRemoved ? ` (${t.applicationsAdded} new, ${t.applicationsRemoved} gone)` : ''),
   );
+  // Answers of a worker from before per-application usage carry none.
+  const usage = result.usage ?? [];
+  if (usage.length > 0) {
+    const gained = usage.reduce((n, a) => n + a.gained, 0);
+    out.line(`Usage: ${paint(out, 'green', `${plural(gained, 'user')} with a newer sign-on`)} in ${plural(usage.length, 'mapped application')}`);
+  }
   if (t.usersAdded + t.usersRemoved + t.usersChanged + diff.applications.length === 0) {
     out.line('No changes.');
+    printUsage(out, usage);
     return;
   }
   if (result.rowsLeftOut > 0) out.line(`(${result.rowsLeftOut} rows beyond the first ${MAX_DIFF_ROWS} are left out; the totals above count them)`);
@@ -97,4 +105,13 @@ export function printDiff(out: Terminal, result: ConnectionDiff, options: { limi
       out.line(table(out, ['APPLICATION', 'ASSIGNMENT', 'EMAIL'], assignmentRows, { limit: cut, moreHint: more }));
     }
   }
+  printUsage(out, usage);
+}
+
+/** Per mapped application: users sent, those with a sign-on, and the usage gained since the older snapshot. */
+function printUsage(out: Terminal, usage: AppUsageGain[]): void {
+  if (usage.length === 0) return;
+  out.line();
+  const rows = usage.map((a) => [a.name, String(a.users), String(a.signedOn), paint(out, 'green', `+${a.gained}`), String(a.firstSeen)]);
+  out.line(table(out, ['MAPPED APPLICATION', 'USERS', 'SIGNED ON', 'USAGE GAINED', 'FIRST SEEN'], rows, { right: [1, 2, 3, 4] }));
 }

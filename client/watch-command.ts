@@ -64,6 +64,8 @@ export function progressLine(terminal: Pick<Terminal, 'color'>, p: SyncProgress,
     `${p.licenseAssignments} licenses`,
   ];
   if (p.listingsRunning > 0) parts.push(`${p.listingsRunning} chains`);
+  const u = p.usageRead;
+  if (u) parts.push(u.denied ? 'usage: no audit permission' : `usage ${u.eventsRead} events in ${u.pages} pages${u.slicesDone < u.slices ? ` (${u.slicesDone}/${u.slices} slices)` : ''}`);
   parts.push(elapsed(p.startedAt, now));
   return `[${bar}] ${parts.join(' · ')}`;
 }

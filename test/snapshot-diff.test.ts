@@ -1,7 +1,7 @@
 // The diff of two snapshots as a pure function over paired rows, and how the CLI prints it.
 import { diffSnapshots, type AssignmentPairRow, type LicensePairRow, type UserPairRow } from '../activities/store/snapshot-diff';
 import type { ConnectionDiff } from '../client/diff-command';
-import { printDiff } from '../client/diff-command';
+import { diffAsJson, printDiff } from '../client/diff-command';
 import { bounded } from '../activities/store/connection-diff';
 import { capturingTerminal } from '../client/terminal';
 
@@ -69,6 +69,7 @@ describe('diffSnapshots', () => {
       before: { snapshotId: 'aaaaaaaa-1', status: 'published', finishedAt: '2026-01-02T03:04:00.000Z', environmentId: 'e' },
       after: { snapshotId: 'bbbbbbbb-2', status: 'dry-run', finishedAt: '2026-01-03T03:04:00.000Z', environmentId: 'e' },
       diff,
+      usage: [],
       rowsLeftOut: 0,
     };
     const out = capturingTerminal();
@@ -95,5 +96,36 @@ describe('diffSnapshots', () => {
     const colored = capturingTerminal({ color: true });
     printDiff(colored, result);
     expect(colored.text()).toContain('\u001b[32m2 added\u001b[39m');
+  });
+
+  it('prints the usage each mapped application gained, also when nothing else changed', () => {
+    const result: ConnectionDiff = {
+      connectionId: 'acme',
+      before: { snapshotId: 'aaaaaaaa-1', status: 'published', finishedAt: '2026-01-02T03:04:00.000Z', environmentId: 'e' },
+      after: { snapshotId: 'bbbbbbbb-2', status: 'published', finishedAt: '2026-01-03T03:04:00.000Z', environmentId: 'e' },
+      diff: diffSnapshots([], [], []),
+      usage: [
+        { appId: 'a1', name: 'Slack', users: 40, signedOn: 31, gained: 12, firstSeen: 5 },
+        { appId: 'a2', name: 'Zoom', users: 3, signedOn: 0, gained: 0, firstSeen: 0 },
+      ],
+      rowsLeftOut: 0,
+    };
+    const out = capturingTerminal();
+    printDiff(out, result);
+    expect(out.text()).toBe(
+      [
+        'Diff of acme: aaaaaaaa (published 2026-01-02 03:04 UTC) → bbbbbbbb (published 2026-01-03 03:04 UTC)',
+        'Users: 0 added, 0 removed, 0 changed status',
+        'Licenses: 0 assignments gained, 0 lost in 0 applications',
+        'Usage: 12 users with a newer sign-on in 2 mapped applications',
+        'No changes.',
+        '',
+        'MAPPED APPLICATION  USERS  SIGNED ON  USAGE GAINED  FIRST SEEN',
+        'Slack                  40         31           +12           5',
+        'Zoom                    3          0            +0           0',
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(diffAsJson(result)).usage).toEqual(result.usage);
   });
 });

@@ -51,7 +51,7 @@ describe('store migrations', () => {
       { app_id: 'grouped', user_id: 'u1' },
     ]);
     const versions = await sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5]);
+    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('4: users stored before it read as verified (ACCOUNT_OK); the roles table starts empty', async () => {
@@ -70,6 +70,27 @@ describe('store migrations', () => {
       const { rows } = await store.query<{ verification_required: boolean }>('SELECT verification_required FROM snapshot_users');
       expect(rows).toEqual([{ verification_required: false }]);
       expect((await store.query('SELECT * FROM snapshot_roles')).rows).toEqual([]);
+    } finally {
+      await store.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${other}`);
+    }
+  });
+
+  it('6: what an app account was sent before it reads with no last sign-on', async () => {
+    const other = `${database}_v6`;
+    await admin.query(`CREATE DATABASE ${other}`);
+    const url = new URL(process.env.TEST_DATABASE_URL ?? '');
+    url.pathname = `/${other}`;
+    const store = postgresStore(url.toString(), 1);
+    try {
+      await migrate(store, 5);
+      await store.query(
+        `INSERT INTO usage_app_sent_users (connection_id, snapshot_id, app_id, user_id, email, first_name, last_name, status, external_status)
+         VALUES ('c1', 's1', 'a1', 'u1', 'ann@x.com', 'Ann', 'Lee', 'active', 'enabled')`,
+      );
+      await migrate(store);
+      const { rows } = await store.query<{ user_id: string; last_sign_on_at: Date | null }>('SELECT user_id, last_sign_on_at FROM usage_app_sent_users');
+      expect(rows).toEqual([{ user_id: 'u1', last_sign_on_at: null }]);
     } finally {
       await store.close();
       await admin.query(`DROP DATABASE IF EXISTS ${other}`);

@@ -3,15 +3,22 @@
 // written from the documented rules) says; a second sync reads only the events since the first
 // (counted at the simulator) and keeps usage that has aged out of PingOne; a Worker app without the
 // audit permission still publishes, without lastUsedDate and with a warning; a mapped application
-// that is gone is a warning, not a failure.
+// that is gone is a warning, not a failure; a mapped application's file deleting more than the
+// deletion guard allows holds the whole sync for one decision (approve publishes every file
+// exactly, reject fails it with nothing sent; a dry run warns).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { postgresStore } from '../activities/store/sql';
 import type { UsageReport } from '../activities/store/usage-report';
 import type { OperatorContext } from '../client/operator-commands';
 import { capturingTerminal } from '../client/terminal';
+import { registerDeletionCommands } from '../client/deletion-approval';
+import { connectionDiff, diffAsJson } from '../client/diff-command';
+import { startSync } from '../client/start-sync';
 import { registerUsageCommand } from '../client/usage-command';
+import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
 import { deleteUsers, generateDirectory, type Directory } from './sim/directory';
 import { expectedToriiFile, type ToriiFile } from './sim/expected';
 import { isLicensable } from './sim/expected-access';
@@ -19,6 +26,7 @@ import { expectedAppAccountFile, sortedAppFile, type AppAccountFile, type AppAcc
 import type { SimClient } from './sim/pingone';
 import { ageOut, auditLogOf, recordAudit, type AuditEvent, type SignOn } from './sim/pingone-audit';
 import { seededRandom as seeded } from './sim/random';
+import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 
@@ -102,8 +110,10 @@ describe('per-application usage', () => {
 
     const main1 = expectedToriiFile(directory).file;
     expect(sortedFile(h.torii.syncs.filter((s) => s.appAccountId === MAIN).at(-1)?.file as ToriiFile)).toEqual(sortedFile(main1));
+    const expected1 = new Map<string, AppAccountFile>();
     for (const { pingOneApplicationId, toriiAppAccountId } of applicationAccounts) {
-      expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expectedAppAccountFile(directory, main1, pingOneApplicationId, { events: served })));
+      expected1.set(pingOneApplicationId, expectedAppAccountFile(directory, main1, pingOneApplicationId, { events: served }));
+      expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expected1.get(pingOneApplicationId) as AppAccountFile));
     }
     const accessAllowed = served.filter((e) => e.action.type === 'USER.ACCESS_ALLOWED');
     expect(first.usage).toMatchObject({
@@ -116,6 +126,11 @@ describe('per-application usage', () => {
     });
     expect(Date.parse(first.usage?.windowTo as string) - Date.parse(first.usage?.windowFrom as string)).toBeLessThanOrEqual(14 * DAY);
     expect(appFile(5001).users.some((u) => u.lastUsedDate)).toBe(true);
+    // The progress query shows the read: every record and page it read, every slice to its end.
+    const progress = await h.env.client.workflow.getHandle(syncWorkflowId(id)).query<SyncProgress>(PROGRESS_QUERY);
+    const pagesRead = h.pingone.requests.filter((r) => r.kind === 'activities' && r.status === 200).length;
+    expect(progress.usageRead).toMatchObject({ eventsRead: accessAllowed.length, pages: pagesRead, denied: false });
+    expect(progress.usageRead?.slicesDone).toBe(progress.usageRead?.slices);
     const limited = h.pingone.requests.filter((r) => r.kind === 'activities' && r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(h.pingone.requests.filter((r) => r.kind !== 'activities' && r.status === 429)).toEqual([]);
@@ -142,12 +157,26 @@ describe('per-application usage', () => {
     expect(second.usage?.auditRequests).toBe(auditRequests.filter((r) => r.status === 200).length);
 
     const main2 = expectedToriiFile(directory, { previouslySent: main1.users }).file;
+    const expectedGains = [];
     for (const { pingOneApplicationId, toriiAppAccountId } of applicationAccounts) {
       const previouslySent = appFile(toriiAppAccountId, -2).users as AppAccountUser[];
       const expected = expectedAppAccountFile(directory, main2, pingOneApplicationId, { events: [...served, ...fresh], previouslySent });
       expect(sortedAppFile(appFile(toriiAppAccountId))).toEqual(sortedAppFile(expected));
+      // Usage gained, from the two expected files: a sign-on newer than the first file sent, or none sent then.
+      const before = new Map((expected1.get(pingOneApplicationId) as AppAccountFile).users.filter((u) => u.status === 'active').map((u) => [u.id, u.lastUsedDate]));
+      const active = expected.users.filter((u) => u.status === 'active');
+      const signedOn = active.filter((u) => u.lastUsedDate);
+      const gained = signedOn.filter((u) => !before.get(u.id) || (u.lastUsedDate as string) > (before.get(u.id) as string));
+      const name = directory.applications.find((a) => a.id === pingOneApplicationId)?.name as string;
+      expectedGains.push({ appId: pingOneApplicationId, name, users: active.length, signedOn: signedOn.length, gained: gained.length, firstSeen: gained.filter((u) => !before.get(u.id)).length });
     }
     expect(appFile(5001).users.filter((u) => u.status === 'deleted').length).toBeGreaterThan(0);
+
+    // The diff of the two syncs shows, per mapped application, the usage the second one gained.
+    const diff = await connectionDiff(h.env.client, h.taskQueue, id);
+    expect(expectedGains.some((g) => g.gained > 0)).toBe(true);
+    expect([...diff.usage].sort((a, b) => a.appId.localeCompare(b.appId))).toEqual(expectedGains.sort((a, b) => a.appId.localeCompare(b.appId)));
+    expect(JSON.parse(diffAsJson(diff)).usage).toEqual(diff.usage);
 
     // Deletions are sent once: a third sync sends none of them again.
     await h.sync(h.input(id, client, directory, { options: { applicationAccounts } }));
@@ -179,6 +208,8 @@ describe('per-application usage', () => {
     const id = connectionId('usage-denied');
     const result = await h.sync(h.input(id, deniedClient, directory, { torii: { appAccountId: 4343 }, options: { applicationAccounts: [{ pingOneApplicationId: open, toriiAppAccountId: 5101 }] } }));
     expect(result.usage).toMatchObject({ audit: 'denied', eventsRead: 0, appsPublished: 1 });
+    const progress = await h.env.client.workflow.getHandle(syncWorkflowId(id)).query<SyncProgress>(PROGRESS_QUERY);
+    expect(progress.usageRead).toMatchObject({ eventsRead: 0, denied: true });
     expect(result.warnings.join('\n')).toContain('may not read audit activities');
     expect(result.warnings.join('\n')).toContain('audit_reporting:read:activity');
     const main = expectedToriiFile(directory).file;
@@ -213,26 +244,97 @@ describe('per-application usage', () => {
     expect(sortedAppFile(kept)).toEqual(sortedAppFile(expectedAppAccountFile(directory, expectedToriiFile(directory).file, open, { events: served })));
   });
 
-  it('holds back a mapped application whose file would delete more than the deletion guard allows', async () => {
-    const { restricted } = mappedApps();
-    const app = directory.applications.find((a) => a.id === restricted);
-    const id = connectionId('usage-held');
-    const options = { applicationAccounts: [{ pingOneApplicationId: restricted, toriiAppAccountId: 5301 }] };
-    const first = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options }));
-    const holders = first.usage?.appAccounts[0].users ?? 0;
-    expect(holders).toBeGreaterThan(10);
+  /** Nobody may use the application while `run` runs (a group no one is in); every user stays in the directory. */
+  async function withNobodyLicensed<T>(appId: string, run: () => Promise<T>): Promise<T> {
+    const app = directory.applications.find((a) => a.id === appId);
     const rule = app?.accessControl;
-    // Nobody may use it any more (a group no one is in), while every user stays in the directory.
     if (app) app.accessControl = { group: { type: 'ANY_GROUP', groups: [{ id: randomUUID() }] } };
     try {
-      const before = h.torii.syncs.filter((s) => s.appAccountId === 5301).length;
-      const second = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options }));
-      expect(second.usersDeleted).toBe(0);
-      expect(second.usage?.appAccounts[0]).toMatchObject({ status: 'held', usersDeleted: holders, toriiFileId: null });
-      expect(second.warnings.some((w) => w.includes(`would send ${holders} of the ${holders} users`) && w.includes('5301'))).toBe(true);
-      expect(h.torii.syncs.filter((s) => s.appAccountId === 5301)).toHaveLength(before);
+      return await run();
     } finally {
       if (app) app.accessControl = rule;
     }
+  }
+
+  /** A first, published sync mapping the group-restricted application; answers its holders and its file. */
+  async function publishedRestricted(id: string, toriiAppAccountId: number) {
+    const { restricted } = mappedApps();
+    const applicationAccounts = [{ pingOneApplicationId: restricted, toriiAppAccountId }];
+    const first = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options: { applicationAccounts } }));
+    const holders = first.usage?.appAccounts[0].users ?? 0;
+    // More than the guard's 10 users and 10%: a file sending them all as deleted trips it.
+    expect(holders).toBeGreaterThan(10);
+    const name = directory.applications.find((a) => a.id === restricted)?.name as string;
+    return { restricted, applicationAccounts, holders, name, sent: appFile(toriiAppAccountId).users };
+  }
+
+  const deletionCli = () => {
+    const printed: string[] = [];
+    const program = new Command('pingone-torii-sync').exitOverride();
+    registerDeletionCommands(program, { connect: async () => h.env.client, print: (line) => printed.push(line), setExitCode: () => undefined });
+    return { printed, run: (...args: string[]) => program.parseAsync(args, { from: 'user' }) };
+  };
+  const awaitingApproval = (handle: WorkflowHandle) =>
+    eventually('the sync to wait for approval', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
+
+  it('holds the sync when a mapped application’s file would delete more than the guard allows; approval publishes every file exactly', async () => {
+    const id = connectionId('usage-held-approve');
+    const { restricted, applicationAccounts, holders, name, sent } = await publishedRestricted(id, 5301);
+    await withNobodyLicensed(restricted, async () => {
+      const mainSyncs = h.torii.syncs.filter((s) => s.appAccountId === 4545).length;
+      const handle = await startSync(h.env.client, h.input(id, client, directory, { torii: { appAccountId: 4545 }, options: { applicationAccounts } }), h.taskQueue);
+      const progress = await awaitingApproval(handle);
+      // The main file deletes nobody; the application's file would delete every holder. One decision covers both.
+      expect(progress.heldDeletions).toMatchObject({
+        usersDeleted: 0,
+        applications: [{ pingOneApplicationId: restricted, toriiAppAccountId: 5301, name, usersDeleted: holders, previousUsers: holders }],
+      });
+      // Nothing is sent while the sync waits, neither the main file nor the application's.
+      expect(h.torii.syncs.filter((s) => s.appAccountId === 4545)).toHaveLength(mainSyncs);
+      const cli = deletionCli();
+      await cli.run('approve-deletions', id, '--by', 'alice');
+      expect(cli.printed[0]).toContain(`${holders} of ${holders} users of application "${name}" to app account 5301`);
+      const result = (await handle.result()) as SyncResult;
+      expect(result.usage?.appAccounts[0]).toMatchObject({ status: 'published', usersDeleted: holders });
+      const main = expectedToriiFile(directory).file;
+      expect(sortedFile(h.torii.syncs.filter((s) => s.appAccountId === 4545).at(-1)?.file as ToriiFile)).toEqual(sortedFile(main));
+      const expected = expectedAppAccountFile(directory, main, restricted, { events: auditLogOf(directory).events, previouslySent: sent });
+      expect(expected.users.filter((u) => u.status === 'deleted')).toHaveLength(holders);
+      expect(sortedAppFile(appFile(5301))).toEqual(sortedAppFile(expected));
+    });
+  });
+
+  it('fails DeletionGuardTripped naming the application’s counts when the held deletions are rejected, sending nothing of that application', async () => {
+    const id = connectionId('usage-held-reject');
+    const { restricted, applicationAccounts, holders, name } = await publishedRestricted(id, 5302);
+    await withNobodyLicensed(restricted, async () => {
+      const sentBefore = { app: h.torii.syncs.filter((s) => s.appAccountId === 5302).length, requests: h.torii.requests.length };
+      const handle = await startSync(h.env.client, h.input(id, client, directory, { torii: { appAccountId: 4545 }, options: { applicationAccounts } }), h.taskQueue);
+      await awaitingApproval(handle);
+      await deletionCli().run('reject-deletions', id, '--by', 'bob', '--reason', 'the group was emptied by mistake');
+      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
+      expect(cause.type).toBe('DeletionGuardTripped');
+      expect(cause.message).toContain(`The file of application "${name}" (app account 5302) would send ${holders} of the ${holders} users the last sync sent it as deleted (100%)`);
+      expect(cause.message).toContain('bob rejected the deletions (the group was emptied by mistake)');
+      expect(h.torii.syncs.filter((s) => s.appAccountId === 5302)).toHaveLength(sentBefore.app);
+      expect(h.torii.requests).toHaveLength(sentBefore.requests);
+    });
+  });
+
+  it('only warns on a dry run whose application file a real sync would hold, and keeps that file', async () => {
+    const id = connectionId('usage-held-dry');
+    const { restricted, applicationAccounts, holders, name, sent } = await publishedRestricted(id, 5303);
+    await withNobodyLicensed(restricted, async () => {
+      const result = await h.sync(h.input(id, client, directory, { torii: { appAccountId: 4545 }, options: { dryRun: true, applicationAccounts } }));
+      expect(result.warnings).toContainEqual(expect.stringContaining(`The file of application "${name}" (app account 5303) would send ${holders} of the ${holders} users`));
+      expect(result.warnings).toContainEqual(expect.stringContaining('A real sync would wait for approval before publishing.'));
+      const app = result.usage?.appAccounts[0];
+      expect(app).toMatchObject({ status: 'dry-run', usersDeleted: holders, toriiFileId: null });
+      const kept = JSON.parse(readFileSync(app?.filePath as string, 'utf8')) as AppAccountFile;
+      const expected = expectedAppAccountFile(directory, expectedToriiFile(directory).file, restricted, { events: auditLogOf(directory).events, previouslySent: sent });
+      expect(sortedAppFile(kept)).toEqual(sortedAppFile(expected));
+    });
   });
 });

@@ -199,4 +199,17 @@ export interface SyncProgress {
   lastError: string | null;
   /** Set while the sync waits in `awaiting-approval`: the deletions it holds back. */
   heldDeletions?: HeldDeletions;
+  /** The usage read (audit activities) so far; absent from a sync that does not read usage. */
+  usageRead?: UsageReadProgress;
+}
+
+export interface UsageReadProgress {
+  /** Audit records read so far, and the pages that held them. */
+  eventsRead: number;
+  pages: number;
+  /** Time slices of the window read to their last page, of all. */
+  slicesDone: number;
+  slices: number;
+  /** The Worker app may not read audit activities: the read stopped (a warning says so in the result). */
+  denied: boolean;
 }

@@ -36,11 +36,24 @@ export const DeletionGuardSchema = z.strictObject(
 );
 export type DeletionGuardOptions = z.output<typeof DeletionGuardSchema>;
 
+/** A mapped application's file (options.applicationAccounts) and what it would delete from its app account. */
+export interface AppDeletions {
+  pingOneApplicationId: string;
+  toriiAppAccountId: number;
+  name: string;
+  usersDeleted: number;
+  /** Users the last published sync sent that app account as present. */
+  previousUsers: number;
+}
+
 /** What a held sync waits on, in the progress query and the UI's details. */
 export interface HeldDeletions {
+  /** The main file's deletions (held when they exceed the limits, or shown beside a held application's). */
   usersDeleted: number;
   /** Users the last published sync sent as present (active, disabled or locked). */
   previousUsers: number;
+  /** The mapped applications whose files exceed the limits; one decision covers them and the main file. */
+  applications: AppDeletions[];
   maxDeletedShare: number;
   maxDeletedUsers: number;
   /** When the sync fails unless someone approves (ISO time). */
@@ -58,4 +71,6 @@ export interface DeletionDecision {
   decision: 'approved' | 'rejected';
   usersDeleted: number;
   previousUsers: number;
+  /** The held mapped applications' files the decision covers. */
+  applications: AppDeletions[];
 }

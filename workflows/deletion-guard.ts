@@ -1,9 +1,11 @@
 // The deletion guard: a complete listing that would send more of last time's users to Torii as
 // deleted than the connection allows does not publish. A bad day at PingOne (a role taken away, a
 // population hidden from the Worker app) looks exactly like mass deletion, and Torii would believe it.
-// The sync waits in phase `awaiting-approval` for the `approveDeletions` update; `rejectDeletions`
-// or no decision before the deadline fails it with `DeletionGuardTripped`, naming both counts. A dry
-// run never waits: it only warns.
+// The same limits apply to each mapped application's file (options.applicationAccounts) against
+// what its app account was sent last: when the main file or any of them exceeds them, the sync
+// waits in phase `awaiting-approval` for the `approveDeletions` update, one decision for all held
+// files; `rejectDeletions` or no decision before the deadline fails it with `DeletionGuardTripped`,
+// naming the counts. A dry run never waits: it only warns.
 import { ApplicationFailure, condition, defineUpdate, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities';
 import type { SnapshotKey } from '../activities/store/pages';
@@ -12,6 +14,7 @@ import {
   APPROVE_DELETIONS_UPDATE,
   DELETION_GUARD_DEFAULTS,
   REJECT_DELETIONS_UPDATE,
+  type AppDeletions,
   type DeletionDecision,
   type DeletionDecisionArgs,
   type HeldDeletions,
@@ -37,12 +40,17 @@ export function tripsGuard(usersDeleted: number, previousUsers: number, limits: 
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 
-function heldSentence(held: Pick<HeldDeletions, 'usersDeleted' | 'previousUsers'> & Limits): string {
-  const share = held.previousUsers > 0 ? percent(held.usersDeleted / held.previousUsers) : 'all';
-  return (
-    `This sync would send ${held.usersDeleted} of the ${held.previousUsers} users the last sync sent to Torii as deleted (${share}), ` +
-    `more than the deletion guard allows (${percent(held.maxDeletedShare)} and ${held.maxDeletedUsers} users).`
+const shareOf = (d: Pick<AppDeletions, 'usersDeleted' | 'previousUsers'>) => (d.previousUsers > 0 ? percent(d.usersDeleted / d.previousUsers) : 'all');
+
+/** What exceeds the limits: the main file when it does, then each held application's file. */
+function heldSentence(held: Omit<HeldDeletions, 'deadline'>, mainHeld: boolean): string {
+  const allowed = `more than the deletion guard allows (${percent(held.maxDeletedShare)} and ${held.maxDeletedUsers} users)`;
+  const parts = held.applications.map(
+    (a) => `the file of application "${a.name}" (app account ${a.toriiAppAccountId}) would send ${a.usersDeleted} of the ${a.previousUsers} users the last sync sent it as deleted (${shareOf(a)})`,
   );
+  if (mainHeld) parts.unshift(`this sync would send ${held.usersDeleted} of the ${held.previousUsers} users the last sync sent to Torii as deleted (${shareOf(held)})`);
+  const text = parts.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}, ${allowed}.`;
 }
 
 function duration(seconds: number): string {
@@ -65,35 +73,33 @@ export class DeletionGuard {
     const decide = (approved: boolean) => (args: DeletionDecisionArgs): DeletionDecision => {
       const held = this.held as HeldDeletions;
       this.decision = { approved, by: args?.by, reason: args?.reason };
-      log.info(approved ? 'Deletions approved' : 'Deletions rejected', { by: args?.by, usersDeleted: held.usersDeleted, previousUsers: held.previousUsers });
-      return { decision: approved ? 'approved' : 'rejected', usersDeleted: held.usersDeleted, previousUsers: held.previousUsers };
+      log.info(approved ? 'Deletions approved' : 'Deletions rejected', { by: args?.by, usersDeleted: held.usersDeleted, previousUsers: held.previousUsers, applications: held.applications.length });
+      return { decision: approved ? 'approved' : 'rejected', usersDeleted: held.usersDeleted, previousUsers: held.previousUsers, applications: held.applications };
     };
     setHandler(approveDeletionsUpdate, decide(true), { validator });
     setHandler(rejectDeletionsUpdate, decide(false), { validator });
   }
 
   /**
-   * Lets publishing go ahead, waits for a decision, or fails the sync. Answers warnings for the
-   * result (a dry run that a real sync would have held).
+   * Lets publishing go ahead, waits for a decision, or fails the sync. `apps` are the mapped
+   * applications' files, settled before publishing. Answers warnings for the result (a dry run
+   * that a real sync would have held).
    */
-  async check(key: SnapshotKey, usersDeleted: number, options: ValidSyncInput['options']): Promise<string[]> {
+  async check(key: SnapshotKey, usersDeleted: number, options: ValidSyncInput['options'], apps: AppDeletions[] = []): Promise<string[]> {
     const limits = { ...DELETION_GUARD_DEFAULTS, ...options.deletionGuard };
     const { previousUsers } = await store.countPreviousUsers(key);
-    if (!tripsGuard(usersDeleted, previousUsers, limits)) return [];
-    const sentence = heldSentence({ usersDeleted, previousUsers, ...limits });
+    const mainHeld = tripsGuard(usersDeleted, previousUsers, limits);
+    const applications = apps.filter((a) => tripsGuard(a.usersDeleted, a.previousUsers, limits));
+    if (!mainHeld && applications.length === 0) return [];
+    const counts = { usersDeleted, previousUsers, applications, maxDeletedShare: limits.maxDeletedShare, maxDeletedUsers: limits.maxDeletedUsers };
+    const sentence = heldSentence(counts, mainHeld);
     if (options.dryRun) return [`${sentence} A real sync would wait for approval before publishing.`];
 
     const timeoutMs = limits.approvalTimeoutSeconds * 1000;
-    this.held = {
-      usersDeleted,
-      previousUsers,
-      maxDeletedShare: limits.maxDeletedShare,
-      maxDeletedUsers: limits.maxDeletedUsers,
-      deadline: new Date(Date.now() + timeoutMs).toISOString(),
-    };
+    this.held = { ...counts, deadline: new Date(Date.now() + timeoutMs).toISOString() };
     this.board.update({ heldDeletions: this.held });
     this.board.enterPhase('awaiting-approval');
-    log.warn('Deletions held for approval', { usersDeleted, previousUsers, deadline: this.held.deadline });
+    log.warn('Deletions held for approval', { usersDeleted, previousUsers, applications: applications.length, deadline: this.held.deadline });
 
     const decided = await condition(() => this.decision !== undefined, timeoutMs);
     this.board.update({ heldDeletions: undefined });
@@ -110,7 +116,7 @@ export class DeletionGuard {
       type: 'DeletionGuardTripped',
       message: `${cause} ${fix}`,
       nonRetryable: true,
-      details: [{ usersDeleted, previousUsers, decision: decided ? 'rejected' : 'timed-out', by: this.decision?.by ?? null }],
+      details: [{ usersDeleted, previousUsers, applications, decision: decided ? 'rejected' : 'timed-out', by: this.decision?.by ?? null }],
     });
   }
 }

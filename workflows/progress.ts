@@ -117,6 +117,8 @@ export function progressDetails(state: SyncProgress, facts: ConnectionFacts | un
     `${state.pagesFetched} pages · ${state.users} users · ${state.groups} groups · ${state.applications} applications · ` +
       `${state.licenseAssignments} license assignments · ${state.listingsRunning} chains running`,
   );
+  const u = state.usageRead;
+  if (u) paragraphs.push(`**Usage read** ${u.denied ? 'denied (no audit permission)' : `${u.eventsRead} audit events in ${u.pages} pages · ${u.slicesDone} of ${u.slices} slices read`}`);
   if (facts) {
     paragraphs.push(
       `**Connection** \`${facts.connectionId}\`${facts.dryRun ? ' (dry run)' : ''} · PingOne environment \`${facts.environmentId}\`` +

@@ -18,7 +18,7 @@ import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
 import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 import { unencryptedInputFailure } from './unencrypted-input';
-import { publishAppAccounts, runUsageRead } from './usage';
+import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress } from './usage';
 
 export { progressQuery } from './progress';
 
@@ -86,7 +86,7 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
     const checkpoint = resume ?? (await begin(connection, board.state.startedAt));
     board.locate(checkpoint.regionName);
     const { pagesFetched, users, groups, applications } = checkpoint.counts;
-    board.update({ pagesFetched, users, groups, applications });
+    board.update({ pagesFetched, users, groups, applications, ...(checkpoint.usage ? { usageRead: usageReadProgress(checkpoint.usage) } : {}) });
     return await carryOn(input, connection, checkpoint, board, guard);
   } catch (err) {
     // Continuing as new is not a failure: the next run carries on in the same phase.
@@ -139,11 +139,11 @@ async function carryOn(
     const readUsage = patched('usage-read');
     const [listed, usageRead] = await Promise.all([
       runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), lanesWaitAgain),
-      readUsage ? runUsageRead(connection, cp) : Promise.resolve(true),
+      readUsage ? runUsageRead(connection, cp, board) : Promise.resolve(true),
     ]);
     if (listed) Object.assign(cp, { phase: 'access', listings: [] });
     if (!listed || !usageRead) await pause();
-  } else if (cp.usage && !(await runUsageRead(connection, cp))) {
+  } else if (cp.usage && !(await runUsageRead(connection, cp, board))) {
     // Resumed after continue-as-new with the listings done and the usage read not yet.
     await pause();
   }
@@ -157,14 +157,16 @@ async function carryOn(
   }
   const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds });
   board.update({ licenseAssignments: finalized.licenseAssignments });
+  // The mapped applications' files are settled first: the guard weighs their deletions with the main file's.
+  const apps = cp.usage ? await settleAppAccounts(input, cp) : [];
   // Syncs started before the guard existed have no marker in their history and go on without it.
-  if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options)));
+  if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options, appDeletions(apps))));
 
   board.enterPhase('publishing');
   const dryRun = input.options.dryRun;
   const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
-  const usage = cp.usage ? await publishAppAccounts(input, cp) : undefined;
+  const usage = cp.usage ? await publishAppAccounts(input, cp, apps) : undefined;
 
   const { applicationsSkipped: _apps, applicationsAdmittingNobody: _nobody, ...counts } = finalized;
   const result: SyncResult = {

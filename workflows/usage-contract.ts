@@ -41,7 +41,7 @@ export const ApplicationAccountsSchema = z
 
 export type ApplicationAccount = z.output<typeof ApplicationAccountSchema>;
 
-export type AppAccountStatus = 'published' | 'dry-run' | 'missing' | 'held';
+export type AppAccountStatus = 'published' | 'dry-run' | 'missing';
 
 export interface AppAccountResult {
   pingOneApplicationId: string;

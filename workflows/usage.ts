@@ -2,16 +2,19 @@
 // read page by page like listings (each page one activity whose next link is the slice's
 // checkpoint, carried across continue-as-new; an expired cursor sends that slice back to its first
 // page, and event ids make the repeat harmless),
-// and after the main file one file per mapped application, each to its own app account.
+// the mapped applications' users settled before the deletion guard (which weighs their deletions
+// with the main file's), and after the main file one file per mapped application, each to its
+// own app account.
 import { proxyActivities } from '@temporalio/workflow';
 import type { ConnectionArgs, SyncActivities } from '../activities';
 import type { UsageWindow } from '../activities/store/usage';
-import type { MappedAppOutcome } from '../activities/usage-activities';
+import type { SettledAppOutcome } from '../activities/usage-activities';
 import type { SyncCheckpoint } from './checkpoint';
-import type { ValidSyncInput } from './contract';
-import { DELETION_GUARD_DEFAULTS } from './deletion-guard-contract';
+import type { UsageReadProgress, ValidSyncInput } from './contract';
+import type { AppDeletions } from './deletion-guard-contract';
 import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { causeType, shouldContinueAsNew } from './listing-runner';
+import type { SyncProgressBoard } from './progress';
 import type { AppAccountResult, UsageSummary } from './usage-contract';
 import { usageSlices, type UsageSlice } from './usage-slices';
 
@@ -47,13 +50,25 @@ export interface UsageReadState {
  * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
  */
 const USAGE_LANES = 2;
+/** What the progress query shows of the read. */
+export function usageReadProgress(usage: UsageReadState): UsageReadProgress {
+  return {
+    eventsRead: usage.eventsRead,
+    pages: usage.slices.reduce((n, s) => n + s.pages, 0),
+    slicesDone: usage.slices.filter((s) => s.done).length,
+    slices: usage.slices.length,
+    denied: usage.denied,
+  };
+}
+
 /** Reads audit activities to the last page of every slice; answers false when it paused for continue-as-new. */
-export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint): Promise<boolean> {
+export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<boolean> {
   if (!cp.usage) {
     const window = await store.planUsageRead({ connectionId: connection.connectionId });
     cp.usage = { window, slices: usageSlices(window), completed: false, denied: false, eventsRead: 0, signOnsNew: 0, requests: 0 };
   }
   const usage = cp.usage;
+  board.update({ usageRead: usageReadProgress(usage) });
   let paused = false;
   const taken = new Set<UsageSlice>();
   const lane = async () => {
@@ -67,6 +82,7 @@ export async function runUsageRead(connection: ConnectionArgs, cp: SyncCheckpoin
           return;
         }
         await readPage(connection, cp, slice);
+        board.update({ usageRead: usageReadProgress(usage) });
       }
     }
   };
@@ -105,27 +121,36 @@ async function readPage(connection: ConnectionArgs, cp: SyncCheckpoint, slice: U
   if (outcome.denied) Object.assign(usage, { denied: true, deniedWarning: outcome.warning });
 }
 
-function appWarning(mapped: { pingOneApplicationId: string; toriiAppAccountId: number }, outcome: MappedAppOutcome): string | undefined {
-  if (outcome.status === 'missing') {
-    return (
-      `Application ${mapped.pingOneApplicationId}, mapped to app account ${mapped.toriiAppAccountId}, is not among the applications this sync licenses ` +
-      `(deleted, disabled or not licensable in PingOne), so nothing was sent to that app account. Remove it from options.applicationAccounts or restore it in PingOne.`
-    );
+/** A mapped application and how this snapshot settled it. */
+export type SettledApp = { pingOneApplicationId: string; toriiAppAccountId: number } & SettledAppOutcome;
+
+/** Each mapped application's users for this snapshot, before the deletion guard weighs them. */
+export async function settleAppAccounts(input: ValidSyncInput, cp: SyncCheckpoint): Promise<SettledApp[]> {
+  const settled: SettledApp[] = [];
+  for (const mapped of input.options.applicationAccounts ?? []) {
+    settled.push({ ...mapped, ...(await store.settleAppAccount({ connectionId: input.connectionId, snapshotId: cp.snapshotId, ...mapped })) });
   }
-  if (outcome.status === 'held') {
-    return (
-      `The file of application "${outcome.name}" (app account ${mapped.toriiAppAccountId}) would send ${outcome.usersDeleted} of the ${outcome.previousUsers} users ` +
-      `the last sync sent it as deleted, more than the deletion guard allows, so it was not published; the next sync compares with the same last published sync again.`
-    );
-  }
-  return undefined;
+  return settled;
 }
 
-/** One file per mapped application after the main file; answers the usage summary and warnings. */
-export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoint): Promise<{ summary: UsageSummary; warnings: string[] }> {
+/** What the deletion guard weighs: each settled application's deletions against its app account's last file. */
+export function appDeletions(settled: SettledApp[]): AppDeletions[] {
+  return settled.flatMap((a) =>
+    a.status === 'settled' ? [{ pingOneApplicationId: a.pingOneApplicationId, toriiAppAccountId: a.toriiAppAccountId, name: a.name, usersDeleted: a.usersDeleted, previousUsers: a.previousUsers }] : [],
+  );
+}
+
+function missingWarning(mapped: { pingOneApplicationId: string; toriiAppAccountId: number }): string {
+  return (
+    `Application ${mapped.pingOneApplicationId}, mapped to app account ${mapped.toriiAppAccountId}, is not among the applications this sync licenses ` +
+    `(deleted, disabled or not licensable in PingOne), so nothing was sent to that app account. Remove it from options.applicationAccounts or restore it in PingOne.`
+  );
+}
+
+/** One file per settled application after the main file (the deletion guard let them all go); answers the usage summary and warnings. */
+export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoint, settled: SettledApp[]): Promise<{ summary: UsageSummary; warnings: string[] }> {
   const usage = cp.usage;
   const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
-  const limits = { ...DELETION_GUARD_DEFAULTS, ...input.options.deletionGuard };
   const warnings: string[] = [];
   if (usage?.denied && usage.deniedWarning) warnings.push(usage.deniedWarning);
   if (usage?.window.missedFrom) {
@@ -135,29 +160,34 @@ export async function publishAppAccounts(input: ValidSyncInput, cp: SyncCheckpoi
     );
   }
   const appAccounts: AppAccountResult[] = [];
-  for (const mapped of input.options.applicationAccounts ?? []) {
-    const outcome = await torii.publishAppAccount({
+  for (const app of settled) {
+    const mapped = { pingOneApplicationId: app.pingOneApplicationId, toriiAppAccountId: app.toriiAppAccountId };
+    if (app.status === 'missing') {
+      warnings.push(missingWarning(mapped));
+      appAccounts.push({ ...mapped, status: 'missing', name: null, toriiFileId: null, filePath: null, users: 0, usersDeleted: 0, lastUsedDates: 0 });
+      continue;
+    }
+    const file = await torii.publishAppAccount({
       ...key,
       ...mapped,
+      appId: app.appId,
+      name: app.name,
       torii: input.torii,
       dryRun: input.options.dryRun,
       withUsage: usage !== undefined && !usage.denied,
-      limits: { maxDeletedShare: limits.maxDeletedShare, maxDeletedUsers: limits.maxDeletedUsers },
     });
-    const warning = appWarning(mapped, outcome);
-    if (warning) warnings.push(warning);
-    if (outcome.status === 'built' && outcome.fileId !== null) {
-      await torii.syncTorii({ torii: { ...input.torii, appAccountId: mapped.toriiAppAccountId }, fileId: outcome.fileId });
+    if (file.fileId !== null) {
+      await torii.syncTorii({ torii: { ...input.torii, appAccountId: mapped.toriiAppAccountId }, fileId: file.fileId });
     }
     appAccounts.push({
       ...mapped,
-      status: outcome.status === 'built' ? (outcome.fileId === null ? 'dry-run' : 'published') : outcome.status,
-      name: outcome.status === 'missing' ? null : outcome.name,
-      toriiFileId: outcome.status === 'built' ? outcome.fileId : null,
-      filePath: outcome.status === 'built' ? outcome.filePath : null,
-      users: outcome.status === 'built' ? outcome.users : 0,
-      usersDeleted: outcome.status === 'missing' ? 0 : outcome.usersDeleted,
-      lastUsedDates: outcome.status === 'built' ? outcome.lastUsedDates : 0,
+      status: file.fileId === null ? 'dry-run' : 'published',
+      name: app.name,
+      toriiFileId: file.fileId,
+      filePath: file.filePath,
+      users: file.users,
+      usersDeleted: app.usersDeleted,
+      lastUsedDates: file.lastUsedDates,
     });
   }
   const summary: UsageSummary = {

@@ -1,11 +1,13 @@
 // A connection's diff as the CLI shows it: picks the two snapshots to compare (the last two
-// published; or a dry run against the last published), reads their differing rows and diffs them.
+// published; or a dry run against the last published), reads their differing rows and diffs them,
+// and what usage the newer one gained per mapped application (usage-diff.ts).
 // Served through Temporal (the connectionDiff workflow's activity), so operators read it without
 // database credentials and on the worker's embedded store alike. One answer is one payload, so the
 // rows it carries are bounded; the totals are always whole.
 import { diffSnapshots, type SnapshotDiff } from './snapshot-diff';
 import { finishedSnapshot, finishedSnapshots, snapshotDiffRows, type SnapshotRef } from './snapshot-diff-rows';
 import type { Sql } from './sql';
+import { usageGained, type AppUsageGain } from './usage-diff';
 
 /** A snapshot as it crosses Temporal: its finish time as ISO text. */
 export interface DiffSnapshot extends Omit<SnapshotRef, 'finishedAt'> {
@@ -18,6 +20,8 @@ export interface ConnectionDiff {
   before: DiffSnapshot | null;
   after: DiffSnapshot;
   diff: SnapshotDiff;
+  /** Per application mapped to an app account of its own in `after`: the usage it gained over `before`. */
+  usage: AppUsageGain[];
   /** Rows of users and assignments left out of `diff` to keep the answer one payload (totals count them). */
   rowsLeftOut: number;
 }
@@ -54,7 +58,8 @@ export async function connectionDiff(sql: Sql, args: ConnectionDiffArgs): Promis
   }
   const rows = await snapshotDiffRows(sql, connectionId, before?.snapshotId ?? null, after.snapshotId);
   const { diff, rowsLeftOut } = bounded(diffSnapshots(rows.users, rows.licenses, rows.assignments), MAX_DIFF_ROWS);
-  return { found: true, diff: { connectionId, before: before && wire(before), after: wire(after), diff, rowsLeftOut } };
+  const usage = await usageGained(sql, connectionId, before?.snapshotId ?? null, after.snapshotId);
+  return { found: true, diff: { connectionId, before: before && wire(before), after: wire(after), diff, usage, rowsLeftOut } };
 }
 
 /** The diff with at most `budget` user and assignment rows, taken in the order they print. */

@@ -2,7 +2,7 @@
 // view of a PingOne environment; every row is keyed by connection and snapshot so connections never
 // mix and a repeated page upserts onto itself.
 import type { Sql } from './sql';
-import { USAGE_MIGRATION } from './usage-schema';
+import { USAGE_MIGRATION, USAGE_SENT_SIGN_ON_MIGRATION } from './usage-schema';
 
 const NUMBERED: string[] = [
   `
@@ -159,7 +159,7 @@ const NUMBERED: string[] = [
  * Every migration by its version. Versions are numbers agreed between changes, not positions: a
  * database may hold a later one before an earlier one lands, and the earlier one is applied then.
  */
-const MIGRATIONS: { version: number; sql: string }[] = [...NUMBERED.map((sql, i) => ({ version: i + 1, sql })), USAGE_MIGRATION].sort((a, b) => a.version - b.version);
+const MIGRATIONS: { version: number; sql: string }[] = [...NUMBERED.map((sql, i) => ({ version: i + 1, sql })), USAGE_MIGRATION, USAGE_SENT_SIGN_ON_MIGRATION].sort((a, b) => a.version - b.version);
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /**

@@ -1,7 +1,8 @@
 // What a mapped application's own app account receives, settled in the store per snapshot: the
 // users licensed to that application now (sent active, with the status the main file gives them)
 // and, once, the users that app account was sent active by the last published sync and that hold
-// no license to it now (sent as deleted). Read back in user id order with their last sign-on.
+// no license to it now (sent as deleted), each active one with their last sign-on to that
+// application as the store knows it when settled. Read back in user id order.
 import { OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
 import { lastPublishedSnapshotId } from './snapshots';
@@ -38,10 +39,11 @@ export async function settleAppAccount(sql: Sql, key: SnapshotKey, appId: string
   return sql.transaction(async (tx) => {
     await tx.query('DELETE FROM usage_app_sent_users WHERE connection_id = $1 AND snapshot_id = $2 AND app_id = $3', params);
     await tx.query(
-      `INSERT INTO usage_app_sent_users (connection_id, snapshot_id, app_id, user_id, email, first_name, last_name, status, external_status)
-       SELECT $1, $2, $3, s.user_id, s.email, s.first_name, s.last_name, 'active', s.external_status
+      `INSERT INTO usage_app_sent_users (connection_id, snapshot_id, app_id, user_id, email, first_name, last_name, status, external_status, last_sign_on_at)
+       SELECT $1, $2, $3, s.user_id, s.email, s.first_name, s.last_name, 'active', s.external_status, u.last_sign_on_at
          FROM snapshot_sent_users s
          JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = $3
+         LEFT JOIN usage_sign_ons u ON u.connection_id = $1 AND u.app_id = $3 AND u.user_id = s.user_id
         WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.status = 'active'
           AND (${OPEN_TO_EVERY_USER} OR EXISTS (SELECT 1 FROM snapshot_app_users au
                 WHERE au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = $3 AND au.user_id = s.user_id))`,
@@ -86,9 +88,8 @@ export interface AppAccountUserRow {
 
 export async function appAccountUsersAfter(sql: Sql, key: SnapshotKey, appId: string, afterUserId: string, limit: number): Promise<AppAccountUserRow[]> {
   const { rows } = await sql.query<AppAccountUserRow>(
-    `SELECT s.user_id, s.email, s.first_name, s.last_name, s.status, s.external_status, u.last_sign_on_at
+    `SELECT s.user_id, s.email, s.first_name, s.last_name, s.status, s.external_status, s.last_sign_on_at
        FROM usage_app_sent_users s
-       LEFT JOIN usage_sign_ons u ON u.connection_id = $1 AND u.app_id = $3 AND u.user_id = s.user_id
       WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.app_id = $3 AND s.user_id > $4
       ORDER BY s.user_id LIMIT $5`,
     [key.connectionId, key.snapshotId, appId, afterUserId, limit],

@@ -1,8 +1,8 @@
-// The store's usage tables (migration 5): who signed on to which application when, per connection,
+// The store's usage tables (migrations 5 and 6): who signed on to which application when, per connection,
 // kept across syncs so usage older than PingOne's audit window stays known; the high-water mark of
 // the last complete read; the audit event ids near that mark, so the overlap a read repeats is not
 // counted twice; and what each mapped application's app account was sent, per snapshot, the basis
-// of that app account's deletions.
+// of that app account's deletions, with the last sign-on it was sent (migration 6).
 export const USAGE_MIGRATION = {
   version: 5,
   sql: `
@@ -45,4 +45,13 @@ export const USAGE_MIGRATION = {
     PRIMARY KEY (connection_id, snapshot_id, app_id, user_id)
   );
   `,
+};
+
+/**
+ * Migration 6: the last sign-on each mapped application's app account was sent with, per snapshot
+ * (null: none known), so a diff tells what usage a newer sync gained over an older one.
+ */
+export const USAGE_SENT_SIGN_ON_MIGRATION = {
+  version: 6,
+  sql: `ALTER TABLE usage_app_sent_users ADD COLUMN last_sign_on_at timestamptz;`,
 };

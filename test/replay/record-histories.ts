@@ -17,7 +17,9 @@ import { startSync } from '../../client/start-sync';
 import { startVerify } from '../../client/verify-connection';
 import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncProgress } from '../../workflows/contract';
 import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
+import { isLicensable } from '../sim/expected-access';
 import type { SimClient } from '../sim/pingone';
+import { recordAudit } from '../sim/pingone-audit';
 import { eventually } from '../support/eventually';
 import { connectionId, startHarness, type Harness, type HarnessOptions } from '../support/harness';
 import { startPostgres, stopPostgres, type PostgresCluster } from '../support/postgres';
@@ -87,6 +89,25 @@ const SCENARIOS: Scenario[] = [
         () => Promise.reject(new Error('the deletion guard did not trip')),
         (err: unknown) => (err instanceof WorkflowFailedError ? undefined : Promise.reject(err)),
       );
+      return [syncWorkflowId(id)];
+    },
+  },
+  {
+    name: 'usage-app-held-approved',
+    story: 'a sync reading sign-ons and publishing an application to its own app account, then one whose application file would delete all its users, held by the deletion guard and approved',
+    async run(h, client, directory) {
+      const app = directory.applications.filter(isLicensable).find((a) => !a.accessControl) as Directory['applications'][number];
+      const now = Date.now();
+      recordAudit(directory, h.pingone.origin, directory.users.slice(0, 40).map((u, i) => ({ userId: u.id, appId: app.id, at: new Date(now - (i + 1) * 3600_000) })));
+      const id = connectionId('replay-usage-held');
+      const options = { applicationAccounts: [{ pingOneApplicationId: app.id, toriiAppAccountId: 7001 }] };
+      await h.sync(h.input(id, client, directory, { options }));
+      // Nobody may use the application any more (a group no one is in): its file would delete every user it was sent.
+      app.accessControl = { group: { type: 'ANY_GROUP', groups: [{ id: randomUUID() }] } };
+      const handle = await startSync(h.env.client, h.input(id, client, directory, { options }), h.taskQueue);
+      await eventually('the sync to be held', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
+      await decideDeletions(h.env.client, id, 'approve', { by: 'replay-recorder' });
+      await handle.result();
       return [syncWorkflowId(id)];
     },
   },

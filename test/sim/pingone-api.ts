@@ -16,6 +16,8 @@ export type PingOneKind =
 export interface ManagementSettings extends PagingSettings {
   environments: Directory[];
   unknownEnvironmentStatus: 400 | 401 | 403 | 404;
+  /** `limit` on audit activities is clamped to this; default maxPageSize. */
+  auditMaxPageSize?: number;
   /** See PingOneSimulatorOptions.frozenDirectory. */
   frozenDirectory: boolean;
 }

@@ -79,8 +79,8 @@ export interface HalPageInput<T> {
   origin: string;
   req: SimRequest;
   collection: string;
-  /** Every matching item, already in order. */
-  items: T[];
+  /** Every matching item, already in order (or a view that makes a page's items on demand). */
+  items: { length: number; slice(from: number, to: number): T[] };
   start: { offset: number; limit: number; filter?: string };
   cursors: CursorBook;
   settings: PagingSettings;

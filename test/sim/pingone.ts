@@ -20,6 +20,8 @@ export interface PingOneSimulatorOptions {
   latencyMs?: number;
   /** `limit` is clamped to this; default 200. */
   maxPageSize?: number;
+  /** `limit` on audit activities is clamped to this; default maxPageSize. */
+  auditMaxPageSize?: number;
   /** Pages hold a deterministic random 1..limit items. */
   shortPages?: boolean;
   omitCount?: boolean;
@@ -72,6 +74,7 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
   const settings: PingOneSettings = {
     environments: opts.environments,
     maxPageSize: opts.maxPageSize ?? 200,
+    auditMaxPageSize: opts.auditMaxPageSize,
     shortPages: opts.shortPages ?? false,
     omitCount: opts.omitCount ?? false,
     wrongCount: opts.wrongCount ?? false,
