@@ -2,15 +2,11 @@
 // syncs (`diff`, a dry run's outcome) and who uses what (`usage`). Each is one activity reading the
 // store, so the CLI needs no database credentials and works on the embedded store the worker holds
 // open (client/worker-read.ts starts them). No I/O here.
-import { proxyActivities } from '@temporalio/workflow';
-import type { SyncActivities } from '../activities';
+import { storeReads } from './activity-options';
 import type { ConnectionDiffAnswer, ConnectionDiffArgs } from '../activities/store/connection-diff';
 import type { ConnectionUsageArgs, UsageReport } from '../activities/store/usage-report';
 
-const { readConnectionDiff, readConnectionUsage } = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
-});
+const { readConnectionDiff, readConnectionUsage } = storeReads;
 
 export async function pingOneConnectionDiff(args: ConnectionDiffArgs): Promise<ConnectionDiffAnswer> {
   return readConnectionDiff(args);

@@ -6,8 +6,7 @@
 // waits in phase `awaiting-approval` for the `approveDeletions` update, one decision for all held
 // files; `rejectDeletions` or no decision before the deadline fails it with `DeletionGuardTripped`,
 // naming the counts. A dry run never waits: it only warns.
-import { ApplicationFailure, condition, defineUpdate, log, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { SyncActivities } from '../activities';
+import { ApplicationFailure, condition, defineUpdate, log, setHandler } from '@temporalio/workflow';
 import type { SnapshotKey } from '../activities/store/pages';
 import type { ValidSyncInput } from './contract';
 import {
@@ -19,14 +18,9 @@ import {
   type DeletionDecisionArgs,
   type HeldDeletions,
 } from './deletion-guard-contract';
-import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { store } from './activity-options';
 import type { SyncProgressBoard } from './progress';
 
-const store = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT.store,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
-});
 
 export const approveDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(APPROVE_DELETIONS_UPDATE);
 export const rejectDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(REJECT_DELETIONS_UPDATE);

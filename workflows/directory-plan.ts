@@ -2,18 +2,10 @@
 // population's last prefix chain brings its count check (and a whole-population chain if the check
 // fails), and the groups listing brings member and parent listings, a bounded batch at a time so the
 // checkpoint stays small however many groups there are.
-import { proxyActivities } from '@temporalio/workflow';
-import type { SyncActivities } from '../activities';
 import type { ListingKind } from '../activities/pingone/listings';
 import { newListing, type ListingState, type SyncCheckpoint } from './checkpoint';
-import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { store } from './activity-options';
 import type { FollowUps } from './listing-runner';
-
-const store = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT.store,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
-});
 
 export function firstListings(): ListingState[] {
   const kinds: ListingKind[] = ['populations', 'groups', 'applications'];

@@ -2,22 +2,18 @@
 // listing's checkpoint. A finished listing may bring follow-ups (populations bring user chains,
 // groups bring member listings), so the work is a queue that grows while it drains. Stops cleanly
 // (every in-flight page finished and recorded) when the workflow should continue as new.
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ConnectionArgs, SyncActivities } from '../activities';
+import { ActivityFailure, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
+import type { ConnectionArgs } from '../activities';
 import type { ListingState, SyncCheckpoint } from './checkpoint';
 import { pageSummary } from './activity-summaries';
-import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { pingOne } from './activity-options';
 import type { SyncProgressBoard } from './progress';
 
 const MAX_CURSOR_RESTARTS = 3;
 /** A ceiling of our own, under the server's, so a run never grows past 10,000 events. */
 const HISTORY_EVENT_CEILING = 8000;
 
-const { fetchPage } = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '3m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
-});
+const { fetchPage } = pingOne;
 
 export function shouldContinueAsNew(): boolean {
   const info = workflowInfo();

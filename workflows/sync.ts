@@ -7,12 +7,12 @@
 // and upload the Torii file; ask Torii to sync it. Every page is one activity whose next link is the
 // checkpoint; when the server suggests it, the workflow continues as new carrying that checkpoint.
 // No I/O here: activities do it all.
-import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
-import type { ConnectionArgs, SyncActivities } from '../activities';
+import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
+import type { ConnectionArgs } from '../activities';
+import { pingOne, store, torii } from './activity-options';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
 import { SyncCheckpointSchema, type SyncCheckpoint } from './checkpoint';
 import { DeletionGuard } from './deletion-guard';
-import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
@@ -21,17 +21,6 @@ import { unencryptedInputFailure } from './unencrypted-input';
 import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress } from './usage';
 
 export { progressQuery } from './progress';
-
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
-
-const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry });
-const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: HEARTBEAT_TIMEOUT.store, retry });
-const torii = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '15m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
-  // 409 means another sync of the account is still being processed: wait it out patiently.
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
-});
 
 /** Ends the workflow with the activity's own cause and fix, so a failed sync reads like its cause. */
 function rethrowAsSyncFailure(err: unknown): never {

@@ -5,14 +5,13 @@
 // the mapped applications' users settled before the deletion guard (which weighs their deletions
 // with the main file's), and after the main file one file per mapped application, each to its
 // own app account.
-import { proxyActivities } from '@temporalio/workflow';
-import type { ConnectionArgs, SyncActivities } from '../activities';
+import type { ConnectionArgs } from '../activities';
 import type { UsageWindow } from '../activities/store/usage';
 import type { SettledAppOutcome } from '../activities/usage-activities';
 import type { SyncCheckpoint } from './checkpoint';
 import type { UsageReadProgress, ValidSyncInput } from './contract';
 import type { AppDeletions } from './deletion-guard-contract';
-import { HEARTBEAT_TIMEOUT } from './heartbeats';
+import { pingOne, store, torii } from './activity-options';
 import { causeType, shouldContinueAsNew } from './listing-runner';
 import type { SyncProgressBoard } from './progress';
 import type { AppAccountResult, UsageSummary } from './usage-contract';
@@ -22,14 +21,6 @@ export type { UsageSlice } from './usage-slices';
 
 const MAX_CURSOR_RESTARTS = 3;
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
-const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry });
-const store = proxyActivities<SyncActivities>({ startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT_TIMEOUT.store, retry });
-const torii = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '15m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT.network,
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
-});
 
 /** Where the usage read stands: plain data in the checkpoint. */
 export interface UsageReadState {

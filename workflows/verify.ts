@@ -4,19 +4,14 @@
 // answers every check as ok or failed with one sentence of cause and one of fix (the sync's own
 // sentences) and fails only for an invalid input. A check whose prerequisite failed is answered as
 // not checked. No I/O here: each check is an activity.
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
-import type { SyncActivities } from '../activities';
+import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { verifyChecks } from './activity-options';
 import type { VerifyCheckOutcome } from '../activities/verify';
 import { describeInputProblems } from './contract';
 import { unencryptedInputFailure } from './unencrypted-input';
 import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from './verify-contract';
 
-// The activity itself bounds its retries (grace for propagation, a few attempts for transient
-// failures); this limit only stops a runaway.
-const { verifyCheck } = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 60 },
-});
+const { verifyCheck } = verifyChecks;
 
 function notChecked(name: VerifyCheckName, blocker: VerifyCheck): VerifyCheck {
   return {
