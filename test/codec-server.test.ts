@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Command } from 'commander';
-import { freePort } from '../client/dev-server';
 import { registerSecurityCommands } from '../client/verify-command';
 import { payloadToJson, SESSION_BODY_LIMIT_BYTES, startCodecServer, type CodecServer } from '../client/codec-server';
 import { SECRET_MASK } from '../client/codec-masking';
@@ -231,13 +230,15 @@ describe('codec-server command', () => {
   }
 
   it('serves with the worker’s keys and the operator token from the environment', async () => {
-    const port = await freePort();
     const keys = `k1:${randomBytes(32).toString('base64')}`;
-    Object.assign(process.env, { SYNC_ENCRYPTION_KEYS: keys, CODEC_SERVER_TOKEN: TOKEN, CODEC_SERVER_PORT: String(port), CODEC_CORS_ORIGINS: UI });
+    // Port 0: the server binds any free port and names it (no free-port-then-bind race).
+    Object.assign(process.env, { SYNC_ENCRYPTION_KEYS: keys, CODEC_SERVER_TOKEN: TOKEN, CODEC_SERVER_PORT: '0', CODEC_CORS_ORIGINS: UI });
     const cli = command();
     const running = cli.run();
     while (cli.printed.length === 0) await new Promise((r) => setTimeout(r, 20));
-    expect(cli.printed).toEqual([`codec server on http://127.0.0.1:${port}; CORS origins: ${UI}`]);
+    expect(cli.printed).toEqual([expect.stringMatching(new RegExp(`^codec server on http://127\\.0\\.0\\.1:\\d+; CORS origins: ${UI}$`))]);
+    const port = Number(/:(\d+);/.exec(cli.printed[0])?.[1]);
+    expect(port).toBeGreaterThan(0);
     const codec = new AesGcmPayloadCodec([{ id: 'k1', key: Buffer.from(keys.slice(3), 'base64') }]);
     const sealed = payloadToJson((await codec.encode([defaultPayloadConverter.toPayload('from the worker')]))[0]);
     const response = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: [sealed] }) });

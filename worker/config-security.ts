@@ -33,7 +33,7 @@ export const securityConfig = {
     .min(24, 'must be at least 24 characters; generate one with `openssl rand -base64 32`')
     .optional(),
   CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
-  CODEC_SERVER_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be a port number').max(65535, 'must be a port number').default(8888),
+  CODEC_SERVER_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number (0: any free port, named when it starts)').max(65535, 'must be a port number').default(8888),
   CODEC_SERVER_TLS_CERT: filePath('PEM certificate the codec server serves HTTPS with').optional(),
   CODEC_SERVER_TLS_KEY: filePath('PEM private key of CODEC_SERVER_TLS_CERT').optional(),
   CODEC_CORS_ORIGINS: z
