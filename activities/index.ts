@@ -86,8 +86,6 @@ export interface OpenedSync {
   concurrency: number;
   region: string;
   regionName: string;
-  apiHost: string;
-  tokenHost: string;
   requests: number;
 }
 
@@ -154,8 +152,6 @@ export function createActivities(deps: ActivityDeps) {
           concurrency: api.target.budget.settings.concurrency,
           region: endpoints.region,
           regionName: endpoints.regionName,
-          apiHost: new URL(endpoints.apiBaseUrl).host,
-          tokenHost: new URL(endpoints.tokenUrl).host,
           requests: api.stats.requests,
         };
       });
