@@ -86,8 +86,6 @@ export interface OpenedSync {
   concurrency: number;
   region: string;
   regionName: string;
-  apiHost: string;
-  tokenHost: string;
   requests: number;
 }
 
@@ -110,7 +108,7 @@ async function readRoles(api: PingOneApi): Promise<{ id: string; name: string }[
   while (url) {
     const page = await api.get(url, 'roles', url !== `${api.target.apiBaseUrl}/roles`);
     const records = embeddedRecords(page, 'roles');
-    if (!records) throw new ProblemError(malformedAnswer(new URL(url).host, 'roles', 'a page without a readable _embedded list'));
+    if (!records) throw new ProblemError(malformedAnswer(`PingOne at ${new URL(url).host} answered roles with a page without a readable _embedded list.`));
     for (const raw of records) {
       const role = toRole(raw);
       if (role) roles.push(role);
@@ -154,8 +152,6 @@ export function createActivities(deps: ActivityDeps) {
           concurrency: api.target.budget.settings.concurrency,
           region: endpoints.region,
           regionName: endpoints.regionName,
-          apiHost: new URL(endpoints.apiBaseUrl).host,
-          tokenHost: new URL(endpoints.tokenUrl).host,
           requests: api.stats.requests,
         };
       });
@@ -170,12 +166,7 @@ export function createActivities(deps: ActivityDeps) {
         const page = await api.get(url, spec.resource, args.url !== undefined);
         const records = embeddedRecords(page, spec.embedded);
         if (!records) {
-          throw new ProblemError({
-            type: 'PingOneMalformedResponse',
-            cause: `PingOne answered a ${spec.resource} page without a readable _embedded list.`,
-            fix: 'Nothing to do: the page is fetched again.',
-            retryable: true,
-          });
+          throw new ProblemError(malformedAnswer(`PingOne answered a ${spec.resource} page without a readable _embedded list.`));
         }
         const next = nextLink(page, url) ?? null;
         if (next !== null) api.checkLink(next, spec.resource);

@@ -10,6 +10,7 @@ import type { ConnectionArgs } from '.';
 import { endpointsFor, licenseKeyOf, pingOneApiFor } from './connection';
 import { PingOneApi } from './pingone/api';
 import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION_TYPES, toUsageEvent, USAGE_OVERLAP_MS, USAGE_REACH_MS } from './pingone/audit';
+import { malformedAnswer } from './pingone/classify';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, nextLink } from './pingone/listings';
 import type { PingOneApiDeps } from './pingone/api';
@@ -123,12 +124,7 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
         }
         const records = embeddedRecords(page, 'activities');
         if (!records) {
-          throw new ProblemError({
-            type: 'PingOneMalformedResponse',
-            cause: 'PingOne answered an audit activities page without a readable _embedded list.',
-            fix: 'Nothing to do: the page is fetched again.',
-            retryable: true,
-          });
+          throw new ProblemError(malformedAnswer('PingOne answered an audit activities page without a readable _embedded list.'));
         }
         const next = nextLink(page, url) ?? null;
         if (next !== null) api.checkLink(next, 'activities');

@@ -11,7 +11,7 @@ import type { ConnectionArgs } from '.';
 import { endpointsFor, pingOneApiFor } from './connection';
 import type { PingOneApi, PingOneApiDeps } from './pingone/api';
 import type { UsageSettings } from './usage-activities';
-import { mayBePropagating, populationsHidden } from './pingone/classify';
+import { malformedAnswer, mayBePropagating, populationsHidden } from './pingone/classify';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, nextLink } from './pingone/listings';
 import { toPopulationRow, type PopulationRow } from './pingone/records';
@@ -190,10 +190,10 @@ async function auditActivitiesReadable(args: VerifyCheckArgs, deps: VerifyDeps):
 }
 
 function malformed(api: PingOneApi, resource: string): ProblemError {
-  return new ProblemError({
-    type: 'PingOneMalformedResponse',
-    cause: `PingOne at ${new URL(api.target.apiBaseUrl).host} answered ${resource} without a readable _embedded list.`,
-    fix: 'Try the connection test again; if it persists, report it with the correlation id.',
-    retryable: true,
-  });
+  return new ProblemError(
+    malformedAnswer(
+      `PingOne at ${new URL(api.target.apiBaseUrl).host} answered ${resource} without a readable _embedded list.`,
+      'Try the connection test again; if it persists, report it with the correlation id.',
+    ),
+  );
 }

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { postgresStore } from '../activities/store/sql';
 import type { UsageReport } from '../activities/store/usage-report';
 import type { OperatorContext } from '../client/operator-commands';
 import { capturingTerminal } from '../client/terminal';

@@ -1,6 +1,7 @@
-// Activity interceptors: every activity log line names its connection (taken from the activity's
-// own arguments, which all carry `connectionId` but one), and each attempt after the first is
-// counted, so retries show in metrics while Temporal's retry policy does the retrying.
+// Activity interceptors: an activity's log lines name its connection, taken from the `connectionId`
+// of its arguments (every activity carries one but syncTorii, whose lines go without), and each
+// attempt after the first is counted, so retries show in metrics while Temporal's retry policy does
+// the retrying.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { SyncMetrics } from '../workflows/sync-metrics';
 

@@ -4,7 +4,7 @@
 // snapshot whose file is written to disk and the links a token is sent to.
 import { z } from 'zod';
 import type { ListingKind, ListingRef } from '../activities/pingone/listings';
-import type { SkippedRecords, SyncResult } from './contract';
+import type { SkippedRecords } from './contract';
 import type { UsageReadState } from './usage';
 
 export interface ListingState {
@@ -54,10 +54,6 @@ export interface SyncCheckpoint {
 
 export function newListing(ref: ListingRef): ListingState {
   return { ref, next: null, done: false, pages: 0, restarts: 0 };
-}
-
-export function emptyResultCounts(): Pick<SyncResult, 'usersSkipped'> {
-  return { usersSkipped: { noEmail: 0, duplicateEmail: 0, malformedRecord: 0 } };
 }
 
 const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: 'must be a UUID' });

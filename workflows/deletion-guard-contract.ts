@@ -34,7 +34,6 @@ export const DeletionGuardSchema = z.strictObject(
   },
   { error: 'must be an object' },
 );
-export type DeletionGuardOptions = z.output<typeof DeletionGuardSchema>;
 
 /** A mapped application's file (options.applicationAccounts) and what it would delete from its app account. */
 export interface AppDeletions {

@@ -2,11 +2,12 @@
 // listing's checkpoint. A finished listing may bring follow-ups (populations bring user chains,
 // groups bring member listings), so the work is a queue that grows while it drains. Stops cleanly
 // (every in-flight page finished and recorded) when the workflow should continue as new.
-import { ActivityFailure, ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
+import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities';
 import type { ListingState, SyncCheckpoint } from './checkpoint';
 import { pageSummary } from './activity-summaries';
 import { pingOne } from './activity-options';
+import { causeType } from './failure-cause';
 import type { SyncProgressBoard } from './progress';
 
 const MAX_CURSOR_RESTARTS = 3;
@@ -18,10 +19,6 @@ const { fetchPage } = pingOne;
 export function shouldContinueAsNew(): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENT_CEILING;
-}
-
-export function causeType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 }
 
 /** Follow-up work of a finished listing: new listings to add to the queue. */

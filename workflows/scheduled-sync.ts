@@ -5,10 +5,11 @@
 // `pingone-sync/<connectionId>`: if a sync of the connection is already running, this run says so
 // and ends; otherwise it waits for the sync and ends as it ends, so the schedule's pause-on-failure
 // sees a failed sync as a failure.
-import { ApplicationFailure, ChildWorkflowFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { describeInputProblems, SYNC_WORKFLOW_TYPE, SyncInputSchema, syncWorkflowId, type SyncInput, type SyncResult } from './contract';
 import { syncStartOptions } from './connection-facts';
+import { rethrowAsSyncFailure } from './failure-cause';
 import { unencryptedInputFailure } from './unencrypted-input';
 
 export type ScheduledSyncOutcome =
@@ -37,10 +38,6 @@ export async function scheduledPingOneSync(rawInput: SyncInput): Promise<Schedul
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return { ran: false, workflowId, reason: `A sync of ${input.connectionId} was already running (${workflowId}); this scheduled run left it alone.` };
     }
-    if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-      const cause = err.cause;
-      throw ApplicationFailure.create({ type: cause.type ?? 'SyncFailed', message: cause.message, details: cause.details as unknown[], nonRetryable: true });
-    }
-    throw err;
+    rethrowAsSyncFailure(err);
   }
 }

@@ -7,12 +7,13 @@
 // and upload the Torii file; ask Torii to sync it. Every page is one activity whose next link is the
 // checkpoint; when the server suggests it, the workflow continues as new carrying that checkpoint.
 // No I/O here: activities do it all.
-import { ActivityFailure, ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities';
 import { pingOne, store, torii } from './activity-options';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
 import { SyncCheckpointSchema, type SyncCheckpoint } from './checkpoint';
 import { DeletionGuard } from './deletion-guard';
+import { rethrowAsSyncFailure } from './failure-cause';
 import { directoryFollowUps, firstListings } from './directory-plan';
 import { runListings } from './listing-runner';
 import { SyncProgressBoard } from './progress';
@@ -21,15 +22,6 @@ import { unencryptedInputFailure } from './unencrypted-input';
 import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress } from './usage';
 
 export { progressQuery } from './progress';
-
-/** Ends the workflow with the activity's own cause and fix, so a failed sync reads like its cause. */
-function rethrowAsSyncFailure(err: unknown): never {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const cause = err.cause;
-    throw ApplicationFailure.create({ type: cause.type ?? 'SyncFailed', message: cause.message, details: cause.details as unknown[], nonRetryable: true });
-  }
-  throw err;
-}
 
 /**
  * Every listing a lane holds carries its next link in the checkpoint across continue-as-new (~750

@@ -39,8 +39,6 @@ export const ApplicationAccountsSchema = z
     });
   });
 
-export type ApplicationAccount = z.output<typeof ApplicationAccountSchema>;
-
 export type AppAccountStatus = 'published' | 'dry-run' | 'missing';
 
 export interface AppAccountResult {

@@ -6,7 +6,7 @@ import { ConnectionIdSchema, PingOneConnectionSchema } from './contract';
 
 export const VERIFY_WORKFLOW_TYPE = 'pingOneVerifyConnection';
 
-/** One test per connection at a time: a second start attaches to the running one. */
+/** One test per connection at a time: a new start terminates a running one (startVerify), since the customer may have fixed something since. */
 export function verifyWorkflowId(connectionId: string): string {
   return `pingone-verify/${connectionId}`;
 }

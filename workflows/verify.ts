@@ -4,10 +4,11 @@
 // answers every check as ok or failed with one sentence of cause and one of fix (the sync's own
 // sentences) and fails only for an invalid input. A check whose prerequisite failed is answered as
 // not checked. No I/O here: each check is an activity.
-import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { verifyChecks } from './activity-options';
 import type { VerifyCheckOutcome } from '../activities/verify';
 import { describeInputProblems } from './contract';
+import { failureCause } from './failure-cause';
 import { unencryptedInputFailure } from './unencrypted-input';
 import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from './verify-contract';
 
@@ -26,7 +27,7 @@ function notChecked(name: VerifyCheckName, blocker: VerifyCheck): VerifyCheck {
 
 /** An activity that gave up with an error still answers its check, in the failure's own words. */
 function fromFailure(name: VerifyCheckName, err: unknown): VerifyCheck {
-  const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const cause = failureCause(err);
   const details = (cause?.details?.[0] ?? {}) as { cause?: string; fix?: string; correlationId?: string | null };
   return {
     name,

@@ -69,14 +69,14 @@ export class PingOneApi {
     } catch {
       host = undefined;
     }
-    throw new ProblemError({
-      type: 'PingOneMalformedResponse',
-      cause: host
-        ? `PingOne answered a ${resource} page whose next link leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host} (to ${host}).`
-        : `PingOne sent a ${resource} link that is not a URL.`,
-      fix: 'Nothing to do: the link is not followed and the page is fetched again.',
-      retryable: true,
-    });
+    throw new ProblemError(
+      malformedAnswer(
+        host
+          ? `PingOne answered a ${resource} page whose next link leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host} (to ${host}).`
+          : `PingOne sent a ${resource} link that is not a URL.`,
+        'Nothing to do: the link is not followed and the page is fetched again.',
+      ),
+    );
   }
 
   /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
@@ -85,18 +85,19 @@ export class PingOneApi {
     // Links to follow were checked when PingOne sent them (checkLink); one that is not this
     // environment's now came from a checkpoint, so asking again cannot mend it.
     if (!this.isOwnUrl(url)) {
-      throw new ProblemError({
-        type: 'PingOneMalformedResponse',
-        cause: `A ${resource} link to follow leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host}; it was not followed.`,
-        fix: 'Start the sync again without a checkpoint to resume from; report it to support if it happens again.',
-        retryable: false,
-      });
+      throw new ProblemError(
+        malformedAnswer(
+          `A ${resource} link to follow leads outside environment ${this.target.environmentId} on ${new URL(this.target.apiBaseUrl).host}; it was not followed.`,
+          'Start the sync again without a checkpoint to resume from; report it to support if it happens again.',
+          false,
+        ),
+      );
     }
     let answer = await this.send(url, resource, ctx, false);
     if (isInvalidToken(answer)) answer = await this.send(url, resource, ctx, true);
     if (answer.status !== 200) throw new ProblemError(classifyApiAnswer(answer, ctx));
     if (!answer.body || typeof answer.body !== 'object' || Array.isArray(answer.body)) {
-      throw new ProblemError(malformedAnswer(new URL(url).host, resource, 'a body that is not a JSON object'));
+      throw new ProblemError(malformedAnswer(`PingOne at ${new URL(url).host} answered ${resource} with a body that is not a JSON object.`));
     }
     return answer.body as Record<string, unknown>;
   }
@@ -151,7 +152,7 @@ export class PingOneApi {
     const json = parseJson(response.body);
     if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode === 200 && !json.ok) {
-      throw new ProblemError(malformedAnswer(host, resource, 'a body that is not valid JSON (cut short?)'));
+      throw new ProblemError(malformedAnswer(`PingOne at ${host} answered ${resource} with a body that is not valid JSON (cut short?).`));
     }
     answer.body = json.ok ? json.value : response.body;
     if (answer.status === 429 || answer.status === 501 || answer.status === 503) {

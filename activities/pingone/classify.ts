@@ -226,13 +226,12 @@ export function classifyTransportError(error: { code?: string; name?: string; me
   };
 }
 
-export function malformedAnswer(host: string, resource: PingOneResource, what: string): Problem {
-  return {
-    type: 'PingOneMalformedResponse',
-    cause: `PingOne at ${host} answered ${resource} with ${what}.`,
-    fix: 'Nothing to do: the page is fetched again.',
-    retryable: true,
-  };
+/**
+ * The one PingOneMalformedResponse: an answer or link the worker cannot use. Retried by default,
+ * since a second answer is usually whole; `cause` names the resource and what was wrong with it.
+ */
+export function malformedAnswer(cause: string, fix = 'Nothing to do: the page is fetched again.', retryable = true): Problem {
+  return { type: 'PingOneMalformedResponse', cause, fix, retryable };
 }
 
 /**

@@ -48,12 +48,6 @@ function regionOfHost(host: string): RegionTld | undefined {
   return match ? (match[1] as RegionTld) : undefined;
 }
 
-/** The management API base for a token host: `auth.pingone.eu` → `https://api.pingone.eu/v1`. */
-export function apiBaseForTokenHost(host: string): string | undefined {
-  const tld = regionOfHost(host.toLowerCase());
-  return tld && AUTH_HOST.test(host.toLowerCase()) ? `https://api.pingone.${tld}/v1` : undefined;
-}
-
 function isIpLiteral(hostname: string): boolean {
   return /^\[.*\]$/.test(hostname) || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.includes(':');
 }

@@ -75,67 +75,52 @@ function groupScoped(ref: ListingRef): string {
   return ref.groupId;
 }
 
+/** A listing's write: maps each record (skipping those it cannot read) and stores the rows in one statement. */
+function writing<T>(map: (raw: unknown) => T | undefined, store: (sql: Sql, key: SnapshotKey, rows: T[], ref: ListingRef) => Promise<void>): ListingSpec['write'] {
+  return async (sql, key, ref, records) => {
+    const { rows, skipped, skippedIds } = mapAll(records, map);
+    await store(sql, key, rows, ref);
+    return { kept: rows.length, skipped, skippedIds };
+  };
+}
+
 export const LISTINGS: Record<ListingKind, ListingSpec> = {
   users: {
     resource: 'users',
     path: (ref) => `/users?limit=${PAGE_LIMIT}${userFilter(ref)}`,
     embedded: 'users',
-    async write(sql, key, _ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toUserRow);
-      await upsertUsers(sql, key, rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toUserRow, upsertUsers),
   },
   groups: {
     resource: 'groups',
     path: () => `/groups?limit=${PAGE_LIMIT}`,
     embedded: 'groups',
-    async write(sql, key, _ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toGroupRow);
-      await upsertGroups(sql, key, rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toGroupRow, upsertGroups),
   },
   applications: {
     resource: 'applications',
     path: () => `/applications`,
     embedded: 'applications',
-    async write(sql, key, _ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toApplicationRow);
-      await upsertApplications(sql, key, rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toApplicationRow, upsertApplications),
   },
   populations: {
     resource: 'populations',
     path: () => `/populations`,
     embedded: 'populations',
-    async write(sql, key, _ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toPopulationRow);
-      await upsertPopulations(sql, key, rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toPopulationRow, upsertPopulations),
   },
   members: {
     resource: 'members',
     path: (ref) => `/users?limit=${PAGE_LIMIT}&filter=${encodeURIComponent(`memberOfGroups[id eq "${groupScoped(ref)}"]`)}`,
     embedded: 'users',
-    async write(sql, key, ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toMemberId);
-      await insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toMemberId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows)),
   },
   groupParents: {
     resource: 'groupParents',
     // readGroupNesting takes no query parameters in the OpenAPI (no `limit`): its own page size.
     path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups`,
     embedded: 'groupMemberships',
-    async write(sql, key, ref, records) {
-      const { rows, skipped, skippedIds } = mapAll(records, toParentId);
-      await insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows);
-      return { kept: rows.length, skipped, skippedIds };
-    },
+    write: writing(toParentId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows)),
   },
 };
 

@@ -19,7 +19,7 @@ export class RateBudget {
   private pausedUntil = 0;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
-  /** Pace factor after a 429 (0.5), back to 1 over RECOVERY_MS. */
+  /** When the last 429's pause ends (ms on `now`): the pace is half from then, back to full over RECOVERY_MS. */
   private slowedAt = -Infinity;
   /** Set by RateBudgets: what the bodies of this license's answers in flight may hold together. */
   bodies?: BodyAllowance;

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
 import { registerSecret } from '../redact';
-import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, responseTooLarge, type ClassifyContext } from './classify';
+import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, malformedAnswer, responseTooLarge, type ClassifyContext } from './classify';
 import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 
 export interface ClientCredentials {
@@ -62,12 +62,7 @@ export class TokenCache {
       if (answer.status === 200) {
         const parsed = answer.body as { access_token?: unknown; expires_in?: unknown };
         if (typeof parsed?.access_token !== 'string' || parsed.access_token.length === 0) {
-          throw new ProblemError({
-            type: 'PingOneMalformedResponse',
-            cause: `PingOne's token endpoint at ${ctx.host} answered without an access token.`,
-            fix: 'Nothing to do: the request is tried again.',
-            retryable: true,
-          });
+          throw new ProblemError(malformedAnswer(`PingOne's token endpoint at ${ctx.host} answered without an access token.`, 'Nothing to do: the request is tried again.'));
         }
         const lifetimeMs = (typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 3600) * 1000;
         // Masked while it works; it leaves the registry once it has expired.

@@ -8,7 +8,11 @@ export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
-  /** Runs `body` in one transaction: a page is written whole or not at all. */
+  /**
+   * Runs `body` in one transaction, for writes that stand or fall together: a snapshot opened,
+   * finalized or closed, derived access, an app account settled, a usage read completed, a migration.
+   * A page needs none: it is written in one statement (store/pages.ts).
+   */
   transaction<T>(body: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import type { Problem } from '../problem';
 import { parseRetryAfter } from '../retry-after';
 
-export type ToriiStep = 'probe' | 'upload' | 'presign' | 'presigned-put' | 'register' | 'sync';
+export type ToriiStep = 'upload' | 'presign' | 'presigned-put' | 'register' | 'sync';
 
 export function classifyToriiAnswer(step: ToriiStep, status: number, body: unknown, headers: Record<string, string | string[] | undefined>): Problem {
   const message = typeof (body as { message?: unknown })?.message === 'string' ? (body as { message: string }).message.slice(0, 300) : '';
