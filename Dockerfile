@@ -1,5 +1,7 @@
 # The service's one image: the worker (default command), the codec server and the CLI
-# (`node dist/client/cli.js …`). Built with the dev dependencies (TypeScript), shipped without them.
+# (`node dist/client/cli.js …`). Built with the dev dependencies (TypeScript), shipped without them;
+# the build context holds the product alone (.dockerignore), so the demo, the simulators, the
+# benchmark and the tests are neither compiled nor shipped.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -4,11 +4,11 @@
 // worker's peak memory, and the history's size.
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { generateDirectory } from '../test/sim/directory';
-import { recordAudit, type SignOn } from '../test/sim/pingone-audit';
-import { seededRandom } from '../test/sim/random';
+import { generateDirectory } from '../sim/directory';
+import { recordAudit, type SignOn } from '../sim/pingone-audit';
+import { seededRandom } from '../sim/random';
 import { connectClient } from '../client/temporal';
-import { startDevServer } from '../client/dev-server';
+import { startDevServer } from '../dev/dev-server';
 import { startSync } from '../client/start-sync';
 import { loadConfig } from '../worker/config';
 import { activityDeps, openStore } from '../worker/wiring';

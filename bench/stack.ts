@@ -2,16 +2,17 @@
 // Temporal dev server, and the worker as its own process (`node dist/worker/main.js`, exactly what
 // `npm start` runs) so its memory is measured alone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../client/dev-server';
-import { startPostgres, stopPostgres, type PostgresCluster } from '../test/support/postgres';
-import type { Directory } from '../test/sim/directory';
-import { startPingOneSimulator, type PingOneSimulator, type SimClient } from '../test/sim/pingone';
-import { startToriiSimulator, type ToriiSimulator } from '../test/sim/torii';
+import { repoRoot } from '../dev/dev-server';
+import { startPostgres, stopPostgres, type PostgresCluster } from '../dev/postgres';
+import type { Directory } from '../sim/directory';
+import type { PingOneSimulator, SimClient } from '../sim/pingone';
+import { freshCredentials, startSimulators } from '../sim/stack';
+import type { ToriiSimulator } from '../sim/torii';
 
 export interface BenchStack {
   pingone: PingOneSimulator;
@@ -26,19 +27,15 @@ export interface BenchStack {
 export async function startStack(directory: Directory, latencyMs: number, budget: number, auditMaxPageSize?: number): Promise<BenchStack> {
   let cluster: PostgresCluster | undefined;
   const databaseUrl = process.env.DATABASE_URL ?? (cluster = await startPostgres()).url;
-  const client: SimClient = { clientId: randomUUID(), clientSecret: `bench-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
-  const toriiKey = `bench-torii-${randomUUID()}`;
-  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true, auditMaxPageSize });
-  const torii = await startToriiSimulator({ apiKey: toriiKey, checkFilesUpToBytes: 256 * 1024 * 1024 });
+  const { client, toriiKey } = freshCredentials(directory, 'bench');
+  const simulators = await startSimulators({
+    pingone: { environments: [directory], clients: [client], latencyMs, rateLimit: { requestsPerSecond: budget }, frozenDirectory: true, auditMaxPageSize },
+    torii: { apiKey: toriiKey, checkFilesUpToBytes: 256 * 1024 * 1024 },
+  });
+  const { pingone, torii } = simulators;
   const env = {
     DATABASE_URL: databaseUrl,
-    TORII_API_KEY: toriiKey,
-    TORII_API_URL: torii.apiUrl,
-    PINGONE_AUTH_URL: pingone.authUrl,
-    PINGONE_API_URL: pingone.apiUrl,
-    PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
-    // The Torii simulator presigns uploads to itself, on loopback.
-    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
+    ...simulators.workerEnv,
     SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'bench-files-')),
     SYNC_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   };
@@ -50,7 +47,7 @@ export async function startStack(directory: Directory, latencyMs: number, budget
     databaseUrl,
     env,
     async close() {
-      await Promise.all([pingone.close(), torii.close()]);
+      await simulators.close();
       if (cluster) stopPostgres(cluster);
     },
   };

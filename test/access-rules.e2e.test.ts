@@ -2,12 +2,12 @@
 // types, admin roles by name and scope, empty and unreadable group rules, license name clashes
 // (an admin-only app left out claims no name), duplicate emails by case, email-shaped usernames,
 // disabled over locked over unverified, a user re-created under a new id with the same email.
-// The oracle (test/sim/expected.ts) is written from PingOne's docs; the sync must match it exactly.
+// The oracle (test/oracle/expected.ts) is written from PingOne's docs; the sync must match it exactly.
 import { randomUUID } from 'node:crypto';
-import type { Directory, SimApplication, SimRoleAssignment, SimUser } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
-import { CUSTOM_ROLE_ID, roleId, type BuiltInRoleName, type RoleScopeType } from './sim/pingone-roles';
+import type { Directory, SimApplication, SimRoleAssignment, SimUser } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
+import { CUSTOM_ROLE_ID, roleId, type BuiltInRoleName, type RoleScopeType } from '../sim/pingone-roles';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 

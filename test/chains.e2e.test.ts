@@ -2,9 +2,9 @@
 // prefix; the union is exactly the population (a prefix the split cannot reach is caught by the
 // count check and the population is listed again whole), and no page is fetched twice.
 import { randomUUID } from 'node:crypto';
-import { generateDirectory, type Directory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory, type Directory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { runHistories } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';

@@ -3,9 +3,9 @@
 // Torii file as the same sync in one run, and every run stays small (events and payloads, measured
 // on the histories the server kept).
 import { randomUUID } from 'node:crypto';
-import { generateDirectory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness } from './support/harness';
 import { runHistories, type RunHistory } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';

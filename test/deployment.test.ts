@@ -2,8 +2,8 @@
 // search attributes the workflow upserts, passes only variables the configuration schema knows
 // (a misspelt one would be silently ignored), and starts commands that exist. (`docker-compose
 // config` in .ci/run checks the file's syntax; no container engine runs here.)
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { WorkerConfigSchema } from '../worker/config';
 import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -89,5 +89,34 @@ describe('docker-compose.yml exposes nothing by default', () => {
 
   it('listens for metrics on loopback unless told otherwise', () => {
     expect(WorkerConfigSchema.parse({}).METRICS_HOST).toBe('127.0.0.1');
+  });
+});
+
+// The image is built from its context and shipped with production dependencies only (Dockerfile):
+// the checkout's tools stay out of both, so the product must not reach for them.
+describe('the image holds the product alone', () => {
+  const PRODUCT = ['contract', 'workflows', 'activities', 'worker', 'client'];
+  const TOOLS = ['test', 'sim', 'dev', 'bench'];
+
+  it('leaves the tests, the simulators, the demo and the benchmark out of its build context', () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(TOOLS.filter((folder) => !ignored.includes(folder))).toEqual([]);
+  });
+
+  it('runs without them: no product module imports a tool folder or a dev dependency', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const devDependencies = new Set(Object.keys(pkg.devDependencies));
+    const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const files = PRODUCT.flatMap((folder) =>
+      readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(folder, f)),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const specs = [...readFileSync(join(root, file), 'utf8').matchAll(/(?:from |require(?:\.resolve)?\()'([^']+)'/g)].map(([, spec]) => spec);
+      const outside = specs.filter((spec) =>
+        spec.startsWith('.') ? !PRODUCT.includes(relative(root, join(root, dirname(file), spec)).split('/')[0]) : devDependencies.has(packageName(spec)),
+      );
+      expect({ file, outside }).toEqual({ file, outside: [] });
+    }
   });
 });

@@ -10,8 +10,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSyncSchedule, syncScheduleId } from '../client/schedule-command';
 import { connectClient, startSync, startVerify, UnencryptedClientError, verifyWorkflowId, syncWorkflowId, SYNC_WORKFLOW_TYPE, VERIFY_WORKFLOW_TYPE } from '../client';
 import { loadConfig } from '../worker/config';
-import { generateDirectory, type Directory } from './sim/directory';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory, type Directory } from '../sim/directory';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, TEST_ENCRYPTION_KEYS, type Harness } from './support/harness';
 
 describe('encrypted by construction', () => {

@@ -2,10 +2,10 @@
 // needs is skipped and counted, and a page that cannot be read (not JSON, cut short, not an object,
 // no list inside) is fetched again, after which the sync ends exactly as it would have.
 import { randomUUID } from 'node:crypto';
-import { generateDirectory, type Directory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
-import type { FaultResponse } from './sim/faults';
+import { generateDirectory, type Directory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
+import type { FaultResponse } from '../sim/faults';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 

@@ -9,9 +9,9 @@ import { startSync } from '../client/start-sync';
 import type { SyncProgress } from '../workflows/contract';
 import { CONNECTION_MEMO_KEY } from '../workflows/connection-facts';
 import { PingOneEnvironmentId, SyncConnectionId, SyncPhaseAttribute, SyncUsers, ToriiAppAccountId } from '../workflows/search-attributes';
-import { generateDirectory, type Directory } from './sim/directory';
-import { expectedToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory, type Directory } from '../sim/directory';
+import { expectedToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
 

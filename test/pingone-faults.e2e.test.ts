@@ -4,11 +4,11 @@
 // row in the README's table says.
 import { randomUUID } from 'node:crypto';
 import type { SyncResult } from '../workflows/contract';
-import { generateDirectory, type SimUser } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
-import { requestLimited } from './sim/pingone-errors';
-import type { RequestRecord } from './sim/server';
+import { generateDirectory, type SimUser } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
+import { requestLimited } from '../sim/pingone-errors';
+import type { RequestRecord } from '../sim/server';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { whenRequest } from './support/sim-triggers';
 import { sortedFile } from './support/torii-file-order';

@@ -2,7 +2,7 @@
 // in whatever an activity throws (a got error carries the request's headers and form in its options).
 import { inspect } from 'node:util';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { freePort } from '../client/dev-server';
+import { freePort } from '../dev/dev-server';
 import { createHttp } from '../activities/pingone/http';
 import { redactedFailure } from '../activities/redacting-interceptor';
 import { randomUUID } from 'node:crypto';

@@ -16,8 +16,8 @@ import { startSync } from '../client/start-sync';
 import { AesGcmPayloadCodec } from '../contract/codec';
 import { parseEncryptionKeys } from '../contract/encryption-keys';
 import type { SyncInput } from '../workflows/contract';
-import { generateDirectory, type Directory } from './sim/directory';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory, type Directory } from '../sim/directory';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, TEST_ENCRYPTION_KEYS, TORII_KEY, type Harness } from './support/harness';
 
 const WRONG_TORII_KEY = 'torii-wrong-key-Pz8vN3qL5t';

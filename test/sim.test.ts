@@ -1,11 +1,11 @@
 // The simulators and the oracle are test infrastructure: these tests pin the behaviour other
 // tests rely on (paging, filters, token auth, faults, Torii uploads) and the oracle's rules on a
 // directory small enough to work out by hand.
-import { Directory, addUsers, deleteUsers, generateDirectory } from './sim/directory';
-import { ToriiUser, expectedToriiFile } from './sim/expected';
-import { PingOneSimulator, SimClient, startPingOneSimulator } from './sim/pingone';
-import { BUILT_IN_ROLE_NAMES, roleId } from './sim/pingone-roles';
-import { ToriiSimulator, startToriiSimulator } from './sim/torii';
+import { Directory, addUsers, deleteUsers, generateDirectory } from '../sim/directory';
+import { ToriiUser, expectedToriiFile } from './oracle/expected';
+import { PingOneSimulator, SimClient, startPingOneSimulator } from '../sim/pingone';
+import { BUILT_IN_ROLE_NAMES, roleId } from '../sim/pingone-roles';
+import { ToriiSimulator, startToriiSimulator } from '../sim/torii';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

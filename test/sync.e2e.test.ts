@@ -1,9 +1,9 @@
 // The sync end to end: a seeded PingOne directory arrives in the Torii simulator exactly as the
 // independently computed expectation says, and deletions follow the rules across three syncs.
 import { randomUUID } from 'node:crypto';
-import { deleteUsers, generateDirectory, type Directory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile, type ToriiUser } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile, type ToriiUser } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 

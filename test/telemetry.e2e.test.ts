@@ -3,10 +3,10 @@
 // JSON log lines carry workflow, run and connection ids, and no secret in plain text.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { freePort } from '../client/dev-server';
-import { generateDirectory, type Directory } from './sim/directory';
-import { expectedToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { freePort } from '../dev/dev-server';
+import { generateDirectory, type Directory } from '../sim/directory';
+import { expectedToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, TORII_KEY, type Harness } from './support/harness';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startCodecServer } from '../client/codec-server';
-import { repoRoot } from '../client/dev-server';
+import { repoRoot } from '../dev/dev-server';
 import { AesGcmPayloadCodec } from '../contract/codec';
 import type { SyncResult } from '../workflows/contract';
 
@@ -39,7 +39,7 @@ function startDemo(dir: string): Promise<RunningDemo> {
   const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: join(dir, 'store'), SYNC_FILES_DIR: join(dir, 'files') };
   delete env.DATABASE_URL;
   env.SYNC_ENCRYPTION_KEYS = `k1:${KEY.toString('base64')}`;
-  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'client', 'demo.ts'), '--users', '120', '--runs', '2', '--keep-running'], {
+  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'dev', 'demo.ts'), '--users', '120', '--runs', '2', '--keep-running'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,9 +12,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../workflows/contract';
 import type { SyncCheckpoint } from '../workflows/checkpoint';
-import { generateDirectory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 

@@ -3,9 +3,9 @@
 // longer readable; action.type filters; pages follow _links.next and die with expireCursors(); the
 // endpoint has its own rate limit; a role without the audit permission gets 403.
 import { randomUUID } from 'node:crypto';
-import { generateDirectory, type Directory } from './sim/directory';
-import { startPingOneSimulator, type PingOneSimulator, type SimClient } from './sim/pingone';
-import { ageOut, auditLogOf, recordAudit } from './sim/pingone-audit';
+import { generateDirectory, type Directory } from '../sim/directory';
+import { startPingOneSimulator, type PingOneSimulator, type SimClient } from '../sim/pingone';
+import { ageOut, auditLogOf, recordAudit } from '../sim/pingone-audit';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const DAY = 24 * 3600 * 1000;

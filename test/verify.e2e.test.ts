@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Command } from 'commander';
-import { freePort } from '../client/dev-server';
+import { freePort } from '../dev/dev-server';
 import { registerSecurityCommands } from '../client/verify-command';
 import { describeVerifyResult, InvalidVerifyInputError, startVerify, verifyConnection } from '../client/verify-connection';
 import type { VerifyCheck, VerifyInput, VerifyResult } from '../workflows/verify-contract';
-import { generateDirectory, type Directory } from './sim/directory';
-import type { SimClient } from './sim/pingone';
-import { auditLogOf } from './sim/pingone-audit';
+import { generateDirectory, type Directory } from '../sim/directory';
+import type { SimClient } from '../sim/pingone';
+import { auditLogOf } from '../sim/pingone-audit';
 import { connectionId, startHarness, type Harness } from './support/harness';
 
 const HINT = 'https://auth.pingone.com/<admin-env-id>/as/token';

@@ -1,6 +1,6 @@
 // Owns jest's one-time setup: the test database and the Temporal CLI path shared by every test file.
-import { resolveTemporalCli } from '../../client/dev-server';
-import { startPostgres, stopPostgres, type PostgresCluster } from './postgres';
+import { resolveTemporalCli } from '../../dev/dev-server';
+import { startPostgres, stopPostgres, type PostgresCluster } from '../../dev/postgres';
 
 // globalSetup and globalTeardown run in the same process, so globalThis carries the cluster across.
 export interface SupportState {

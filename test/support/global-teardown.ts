@@ -1,5 +1,5 @@
 // Owns jest's one-time teardown: stopping the private PostgreSQL cluster that global-setup started.
-import { stopPostgres } from './postgres';
+import { stopPostgres } from '../../dev/postgres';
 import { STATE_KEY, type SupportState } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {

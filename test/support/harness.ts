@@ -18,9 +18,10 @@ import { installTelemetry, type TelemetrySettings } from '../../worker/telemetry
 import { activityDeps } from '../../worker/wiring';
 import { createSyncWorker } from '../../worker/worker';
 import type { SyncInput, SyncResult } from '../../workflows/contract';
-import type { Directory } from '../sim/directory';
-import { startPingOneSimulator, type PingOneSimulator, type PingOneSimulatorOptions, type SimClient } from '../sim/pingone';
-import { startToriiSimulator, type ToriiSimulator, type ToriiSimulatorOptions } from '../sim/torii';
+import type { Directory } from '../../sim/directory';
+import type { PingOneSimulator, PingOneSimulatorOptions, SimClient } from '../../sim/pingone';
+import { startSimulators } from '../../sim/stack';
+import type { ToriiSimulator, ToriiSimulatorOptions } from '../../sim/torii';
 import { startTestServer, uniqueTaskQueue } from './temporal';
 import { installTestRuntime } from './test-logs';
 
@@ -68,21 +69,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   else installTestRuntime();
   const dataConverter = encryptingDataConverter({ SYNC_ENCRYPTION_KEYS: parseEncryptionKeys(opts.env?.SYNC_ENCRYPTION_KEYS ?? TEST_ENCRYPTION_KEYS).keys });
   const env = await startTestServer({ client: { dataConverter }, ...opts.server });
-  const pingone = await startPingOneSimulator(opts.pingone);
-  const torii = await startToriiSimulator({ apiKey: TORII_KEY, ...opts.torii });
+  const simulators = await startSimulators({ pingone: opts.pingone, torii: { apiKey: TORII_KEY, ...opts.torii } });
+  const { pingone, torii } = simulators;
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest (its global setup starts PostgreSQL)');
   const storeEnv: Record<string, string> =
     opts.store === 'embedded' ? { EMBEDDED_DATABASE_DIR: await mkdtemp(join(tmpdir(), 'sync-pglite-')) } : { DATABASE_URL: databaseUrl };
   const workerEnv: Record<string, string> = {
     ...storeEnv,
-    TORII_API_KEY: TORII_KEY,
-    TORII_API_URL: torii.apiUrl,
-    PINGONE_AUTH_URL: pingone.authUrl,
-    PINGONE_API_URL: pingone.apiUrl,
-    PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
-    // The Torii simulator presigns uploads to itself, on loopback: the one exemption tests need.
-    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
+    ...simulators.workerEnv,
     SYNC_FILES_DIR: await mkdtemp(join(tmpdir(), 'sync-files-')),
     HTTP_TIMEOUT_MS: '5000',
     SYNC_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
@@ -129,7 +124,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async close() {
       worker?.shutdown();
       await running;
-      await Promise.all([pingone.close(), torii.close(), sql.close()]);
+      await Promise.all([simulators.close(), sql.close()]);
       await env.teardown();
     },
   };

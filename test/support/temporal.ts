@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevServer, type DevServerOptions } from '../../client/dev-server';
+import { startDevServer, type DevServerOptions } from '../../dev/dev-server';
 import { currentTestLogFile } from './test-logs';
 
 /**

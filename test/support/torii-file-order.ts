@@ -1,6 +1,6 @@
 // Owns comparing Torii files: the sync streams users and licenses in the store's order, the
 // expectation in its own, so both are put in one canonical order before an exact comparison.
-import type { ToriiFile } from '../sim/expected';
+import type { ToriiFile } from '../oracle/expected';
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../client/dev-server';
+import { repoRoot } from '../../dev/dev-server';
 
 /** What main.ts logs once the worker is connected and polling would start. */
 const STARTED = 'pingone-torii-sync worker started';

@@ -5,10 +5,10 @@
 // application as `actors.client`, the user as the USER resource) ever served for that user and
 // application; users that app account was sent active last time and no longer licensed are sent
 // once as deleted; and its one license is named after the application.
-import type { Directory } from './directory';
+import type { Directory } from '../../sim/directory';
 import type { ToriiFile, ToriiLicense, ToriiUser } from './expected';
 import { compareText, isLicensable, licenseNames } from './expected-access';
-import type { AuditEvent } from './pingone-audit';
+import type { AuditEvent } from '../../sim/pingone-audit';
 
 export type AppAccountUser = Omit<ToriiUser, 'roles'>;
 export interface AppAccountFile { users: AppAccountUser[]; licenses: ToriiLicense[] }

@@ -1,4 +1,4 @@
-// Owns locating the Temporal CLI binary and starting the embedded Temporal dev server (demo and tests).
+// Owns locating the Temporal CLI binary and starting the embedded Temporal dev server (demo, benchmark and tests).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, accessSync, constants as fsConstants } from 'node:fs';
 import net from 'node:net';
@@ -14,7 +14,7 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 type Log = (line: string) => void;
 const defaultLog: Log = (line) => process.stderr.write(`${line}\n`);
 
-/** The repository root: the nearest ancestor holding our package.json (works from client/ and dist/client/). */
+/** The repository root: the nearest ancestor holding our package.json (works from dev/ and dist/dev/). */
 export function repoRoot(start: string = __dirname): string {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');

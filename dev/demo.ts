@@ -5,23 +5,22 @@
 // result as one JSON object. With `--runs 2` or more it changes the simulated directory between
 // syncs (users deleted, disabled and added, under the deletion guard's limits) and prints each
 // sync's diff, read from the worker as `pingone-torii-sync diff` reads it.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, encryptingDataConverter } from '../contract/codec';
 import { loadConfig } from '../worker/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';
-import { addUsers, deleteUsers, generateDirectory, type Directory } from '../test/sim/directory';
-import { startPingOneSimulator } from '../test/sim/pingone';
-import { startToriiSimulator } from '../test/sim/torii';
+import { addUsers, deleteUsers, generateDirectory, type Directory } from '../sim/directory';
+import { freshCredentials, startSimulators } from '../sim/stack';
 import { DELETION_GUARD_DEFAULTS } from '../workflows/deletion-guard-contract';
-import { summary } from './cli';
-import { startCodecServer } from './codec-server';
+import { summary } from '../client/cli';
+import { startCodecServer } from '../client/codec-server';
 import { devServerUiUrl, freePort, startDevServer } from './dev-server';
-import { connectionDiff, printDiff } from './diff-command';
-import { startSync } from './start-sync';
-import { terminalFor } from './terminal';
+import { connectionDiff, printDiff } from '../client/diff-command';
+import { startSync } from '../client/start-sync';
+import { terminalFor } from '../client/terminal';
 
 interface DemoFlags {
   users: string;
@@ -53,10 +52,9 @@ async function demo(opts: DemoFlags): Promise<void> {
   const users = positive('--users', opts.users);
   const runs = positive('--runs', opts.runs);
   const directory = generateDirectory({ seed: 1, users, groups: Math.max(12, Math.round(users / 125)), applications: 16, nonAsciiShare: 0.1 });
-  const client = { clientId: randomUUID(), clientSecret: `demo-${randomUUID()}`, environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' as const };
-  const toriiKey = `demo-torii-${randomUUID()}`;
-  const pingone = await startPingOneSimulator({ environments: [directory], clients: [client] });
-  const torii = await startToriiSimulator({ apiKey: toriiKey });
+  const { client, toriiKey } = freshCredentials(directory, 'demo');
+  const simulators = await startSimulators({ pingone: { environments: [directory], clients: [client] }, torii: { apiKey: toriiKey } });
+  const { torii } = simulators;
   console.log(`Seeded ${users} PingOne users, ${directory.groups.length} groups, ${directory.applications.length} applications`);
   // History is encrypted in the demo too; without SYNC_ENCRYPTION_KEYS a key lives only as long as
   // the demo (and its in-memory dev server) does.
@@ -78,13 +76,7 @@ async function demo(opts: DemoFlags): Promise<void> {
   const config = loadConfig({
     ...process.env,
     SYNC_ENCRYPTION_KEYS: encryptionKeys,
-    TORII_API_KEY: toriiKey,
-    TORII_API_URL: torii.apiUrl,
-    PINGONE_AUTH_URL: pingone.authUrl,
-    PINGONE_API_URL: pingone.apiUrl,
-    PINGONE_ALLOWED_HOSTS: new URL(pingone.origin).host,
-    // The Torii simulator presigns uploads to itself, on loopback.
-    TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
+    ...simulators.workerEnv,
     EMBEDDED_DATABASE_DIR: process.env.EMBEDDED_DATABASE_DIR ?? 'var/demo/pglite',
     SYNC_FILES_DIR: process.env.SYNC_FILES_DIR ?? 'var/demo/files',
   });
@@ -121,7 +113,7 @@ async function demo(opts: DemoFlags): Promise<void> {
   } finally {
     worker.shutdown();
     await running;
-    await Promise.all([sql.close(), pingone.close(), torii.close(), codecServer.close()]);
+    await Promise.all([sql.close(), simulators.close(), codecServer.close()]);
     await env.teardown();
   }
 }

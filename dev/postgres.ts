@@ -1,10 +1,10 @@
-// Owns the private, throwaway PostgreSQL cluster that the test suite runs against.
+// Owns the private, throwaway PostgreSQL cluster the tests, the benchmark and record-histories run against.
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../client/dev-server';
+import { freePort } from './dev-server';
 
 export const TEST_DATABASE = 'pingone_torii_test';
 

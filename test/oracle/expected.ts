@@ -2,7 +2,7 @@
 // memory from the documented rules (PingOne's docs for access, README for this product's own
 // choices; sources in expected-access.ts and beside each rule here). Independent of the production
 // code by design: it imports nothing of it and copies none of its constants.
-import type { Directory, SimUser } from './directory';
+import type { Directory, SimUser } from '../../sim/directory';
 import { compareText, effectiveGroupIds, groupCandidates, isAdminUser, licenseNames, noLicenseReason, type NoLicenseReason } from './expected-access';
 
 export interface ToriiUser {

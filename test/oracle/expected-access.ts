@@ -11,8 +11,8 @@
 //  [groups] "About groups and populations": nested groups (a member of a child group is a member of
 //           its parent group).
 //  [readme] README "Who gets a license" and "What a sync does" (this product's documented choices).
-import type { Directory, SimApplication, SimRoleAssignment, SimUser } from './directory';
-import { BUILT_IN_ROLES } from './pingone-roles';
+import type { Directory, SimApplication, SimRoleAssignment, SimUser } from '../../sim/directory';
+import { BUILT_IN_ROLES } from '../../sim/pingone-roles';
 
 /** userId -> every group id the user belongs to directly or through any chain of parents [groups]. */
 export function effectiveGroupIds(dir: Directory): Map<string, Set<string>> {
