@@ -15,9 +15,9 @@ import { expectedAppAccountFile, sortedAppFile, type AppAccountFile } from './or
 import type { SimClient } from '../sim/pingone';
 import { recordAudit, type SignOn } from '../sim/pingone-audit';
 import { seededRandom } from '../sim/random';
-import { connectionId, startHarness, type Harness } from './support/harness';
+import { connectionId, type Harness } from './support/harness';
+import { startKillableWorker, type KillableWorker } from './support/killable-worker';
 import { runHistories } from './support/run-histories';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 const DAY = 24 * 3600 * 1000;
 /** The audit pages whose request kills the worker. */
@@ -27,21 +27,15 @@ describe('worker kills during the usage read', () => {
   const directory = generateDirectory({ seed: 71, users: 600, groups: 10, applications: 12 });
   const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-usage-kill-Zr5', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
   const logFile = join(mkdtempSync(join(tmpdir(), 'usage-kill-')), 'worker.log');
+  let stack: KillableWorker;
   let h: Harness;
-  let worker: WorkerProcess;
 
   beforeAll(async () => {
-    h = await startHarness({
-      pingone: { environments: [directory], clients: [client] },
-      server: { extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'] },
-      env: { PINGONE_AUDIT_REQUESTS_PER_SECOND: '8' },
-      inProcessWorker: false,
-    });
-    worker = await startWorkerProcess(h.workerEnv, logFile);
+    stack = await startKillableWorker({ pingone: { environments: [directory], clients: [client] }, suggestContinueAsNew: 40, env: { PINGONE_AUDIT_REQUESTS_PER_SECOND: '8' }, logFile });
+    h = stack.h;
   }, 300_000);
   afterAll(async () => {
-    await worker?.stop();
-    await h?.close();
+    await stack?.close();
   });
 
   it('re-reads at most the page in flight per kill and publishes exactly the oracle’s files', async () => {
@@ -67,9 +61,9 @@ describe('worker kills during the usage read', () => {
       match: () => {
         seen += 1;
         if (!KILL_AT.includes(seen)) return false;
-        process.kill(worker.pid, 'SIGKILL');
+        process.kill(stack.pid, 'SIGKILL');
         kills.push(Date.now());
-        restarts.push(worker.kill().then(async () => void (worker = await startWorkerProcess(h.workerEnv, logFile))));
+        restarts.push(stack.restart());
         return true; // the answer is held back: the page is in flight when the worker dies
       },
       respond: { delayMs: 1500 },

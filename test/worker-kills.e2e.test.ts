@@ -13,12 +13,12 @@ import { seededRandom } from '../sim/random';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';
 import { eventually } from './support/eventually';
-import { connectionId, startHarness, type Harness } from './support/harness';
+import { connectionId, type Harness } from './support/harness';
+import { startKillableWorker, type KillableWorker } from './support/killable-worker';
 import { runHistories } from './support/run-histories';
 import { whenRequest } from './support/sim-triggers';
 import { sortedFile } from './support/torii-file-order';
 import { currentTestLogFile } from './support/test-logs';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 /** Where the random kill moments come from; in the test's name, so a failed run can be replayed with CHAOS_SEED. */
@@ -57,25 +57,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('worker kills', () => {
   const directory = generateDirectory({ seed: 61, users: USERS, groups: 30, nestingDepth: 3, applications: 14 });
   const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-chaos-Vb3nP8', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
-  let logFile: string;
+  let stack: KillableWorker;
   let h: Harness;
-  let worker: WorkerProcess;
 
   beforeAll(async () => {
-    // The worker processes' output goes to this file's log, printed if the test fails.
-    logFile = currentTestLogFile();
-    h = await startHarness({
+    stack = await startKillableWorker({
       pingone: { environments: [directory], clients: [client] },
-      server: { extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW}`] },
+      suggestContinueAsNew: SUGGEST_CONTINUE_AS_NEW,
       // PingOne's budget is not what this test is about; the simulator has none.
       env: { PINGONE_REQUESTS_PER_SECOND: '200' },
-      inProcessWorker: false,
+      // The worker processes' output goes to this file's log, printed if the test fails.
+      logFile: currentTestLogFile(),
     });
-    worker = await startWorkerProcess(h.workerEnv, logFile);
+    h = stack.h;
   }, 300_000);
   afterAll(async () => {
-    await worker?.stop();
-    await h?.close();
+    await stack?.close();
   });
 
   it(`survives ${KILLS} kills of the worker during a sync of ${USERS} users (CHAOS_SEED=${SEED})`, async () => {
@@ -115,7 +112,7 @@ describe('worker kills', () => {
     /** Kills the worker unless another kill came first since `armedAt` kills. */
     const killOnce = (armedAt: number, moment: Moment) => {
       if (kills.length !== armedAt || done) return;
-      process.kill(worker.pid, 'SIGKILL');
+      process.kill(stack.pid, 'SIGKILL');
       kills.push({ moment, at: Date.now(), phase });
     };
     const otherKills = () => kills.filter((k) => k.moment !== 'upload').length;
@@ -152,8 +149,7 @@ describe('worker kills', () => {
         // Until this kill (or the upload's) happens; a listing-phase kill whose phase ended is re-armed.
         while (kills.length === armedAt && !done && !(inListing && moment !== 'random' && listingOver())) await sleep(20);
         if (kills.length === armedAt) continue;
-        await worker.kill();
-        worker = await startWorkerProcess(h.workerEnv, logFile);
+        await stack.restart();
       }
       const outcome = await settled;
       if ('error' in outcome) throw outcome.error;

@@ -15,7 +15,7 @@ import { exportHistory } from '../../client/export-history-command';
 import { decideDeletions } from '../../client/deletion-approval';
 import { startSync } from '../../client/start-sync';
 import { startVerify } from '../../client/verify-connection';
-import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncProgress } from '../../workflows/contract';
+import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncInput, type SyncProgress } from '../../workflows/contract';
 import { deleteUsers, generateDirectory, type Directory } from '../../sim/directory';
 import { isLicensable } from '../oracle/expected-access';
 import type { SimClient } from '../../sim/pingone';
@@ -43,11 +43,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'full-sync',
     story: 'a whole sync of 300 users, uploaded and synced',
-    async run(h, client, directory) {
-      const id = connectionId('replay-full');
-      await h.sync(h.input(id, client, directory));
-      return [syncWorkflowId(id)];
-    },
+    run: oneSync('replay-full'),
   },
   {
     name: 'faults-and-retries',
@@ -71,10 +67,7 @@ const SCENARIOS: Scenario[] = [
     async run(h, client, directory) {
       const id = connectionId('replay-guard-approved');
       await h.sync(h.input(id, client, directory));
-      const handle = await startSync(h.env.client, h.input(id, client, shrink(directory, 0.4)), h.taskQueue);
-      await eventually('the sync to be held', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
-      await decideDeletions(h.env.client, id, 'approve', { by: 'replay-recorder' });
-      await handle.result();
+      await syncHeldThenApproved(h, h.input(id, client, shrink(directory, 0.4)));
       return [syncWorkflowId(id)];
     },
   },
@@ -104,10 +97,7 @@ const SCENARIOS: Scenario[] = [
       await h.sync(h.input(id, client, directory, { options }));
       // Nobody may use the application any more (a group no one is in): its file would delete every user it was sent.
       app.accessControl = { group: { type: 'ANY_GROUP', groups: [{ id: randomUUID() }] } };
-      const handle = await startSync(h.env.client, h.input(id, client, directory, { options }), h.taskQueue);
-      await eventually('the sync to be held', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
-      await decideDeletions(h.env.client, id, 'approve', { by: 'replay-recorder' });
-      await handle.result();
+      await syncHeldThenApproved(h, h.input(id, client, directory, { options }));
       return [syncWorkflowId(id)];
     },
   },
@@ -137,21 +127,13 @@ const SCENARIOS: Scenario[] = [
     name: 'continue-as-new',
     story: 'a sync continuing as new on a server suggesting it after 150 events',
     server: { extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=150'] },
-    async run(h, client, directory) {
-      const id = connectionId('replay-can');
-      await h.sync(h.input(id, client, directory));
-      return [syncWorkflowId(id)];
-    },
+    run: oneSync('replay-can'),
   },
   {
     name: 'high-concurrency',
     story: 'a sync at concurrency 32 of a directory with 40 groups, so more listings run at once than the 48-lane cap allows (64 lanes uncapped)',
     directory: { seed: 43, users: 300, groups: 40, applications: 12 },
-    async run(h, client, directory) {
-      const id = connectionId('replay-high-concurrency');
-      await h.sync(h.input(id, client, directory, { options: { rateLimit: { concurrency: 32, requestsPerSecond: 200 } } }));
-      return [syncWorkflowId(id)];
-    },
+    run: oneSync('replay-high-concurrency', { options: { rateLimit: { concurrency: 32, requestsPerSecond: 200 } } }),
   },
   {
     name: 'scheduled-sync',
@@ -168,6 +150,23 @@ const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** A scenario that is one sync to its end, of a fresh connection named after `prefix`. */
+function oneSync(prefix: string, extra?: Partial<SyncInput>): Scenario['run'] {
+  return async (h, client, directory) => {
+    const id = connectionId(prefix);
+    await h.sync(h.input(id, client, directory, extra));
+    return [syncWorkflowId(id)];
+  };
+}
+
+/** Runs a sync the deletion guard holds: waits until it is held, approves it, waits for its end. */
+async function syncHeldThenApproved(h: Harness, input: SyncInput): Promise<void> {
+  const handle = await startSync(h.env.client, input, h.taskQueue);
+  await eventually('the sync to be held', () => handle.query<SyncProgress>(PROGRESS_QUERY), (p) => p.phase === 'awaiting-approval');
+  await decideDeletions(h.env.client, input.connectionId, 'approve', { by: 'replay-recorder' });
+  await handle.result();
+}
 
 /** Deletes the first `share` of every ten users (each scenario has its own directory). */
 function shrink(directory: Directory, share: number): Directory {
