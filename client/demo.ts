@@ -15,7 +15,7 @@ import { createSyncWorker } from '../worker/worker';
 import { addUsers, deleteUsers, generateDirectory, type Directory } from '../test/sim/directory';
 import { startPingOneSimulator } from '../test/sim/pingone';
 import { startToriiSimulator } from '../test/sim/torii';
-import { DELETION_GUARD_DEFAULTS } from '../workflows/deletion-guard-contract';
+import { DELETION_GUARD_DEFAULTS } from '../contract/deletion-guard';
 import { summary } from './cli';
 import { startCodecServer } from './codec-server';
 import { devServerUiUrl, freePort, startDevServer } from './dev-server';

@@ -2,8 +2,8 @@
 // record of any listing, an application given no license) is counted by kind and reason in the
 // result's `recordsSkipped` and named, first few ids, in `warnings`. Pure: the workflow bundle imports it.
 import type { FinalizedSnapshot } from '../activities/store/finalize';
-import type { SyncCheckpoint } from './checkpoint';
-import type { RecordsSkipped, SkippedRecords } from './contract';
+import type { SyncCheckpoint } from '../contract/checkpoint';
+import type { RecordsSkipped, SkippedRecords } from '../contract/sync';
 
 const NONE: SkippedRecords = { count: 0, ids: [] };
 
