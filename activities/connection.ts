@@ -5,7 +5,7 @@ import { ProblemError } from './problem';
 import { registerSecret } from './redact';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
-import type { PingOneConnection, RateLimitOptions } from '../workflows/contract';
+import type { PingOneConnection, RateLimitOptions } from '../contract/sync';
 
 export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
   // First, so no message about the hosts (a secret pasted into the Token URL) can carry it.

@@ -3,7 +3,7 @@
 // side effect with a small plain-data result: no page data and no token ever enters history.
 import { rm } from 'node:fs/promises';
 import type { Got } from 'got';
-import type { PingOneConnection, RateLimitOptions, ToriiTarget } from '../workflows/contract';
+import type { PingOneConnection, RateLimitOptions, ToriiTarget } from '../contract/sync';
 import { endpointsFor, pingOneApiFor } from './connection';
 import { ProblemError, reportingProblems } from './problem';
 import { malformedAnswer } from './pingone/classify';
@@ -26,7 +26,7 @@ import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/sn
 import type { Sql } from './store/sql';
 import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
-import type { SyncMetrics } from '../workflows/sync-metrics';
+import type { SyncMetrics } from '../contract/metrics';
 import { createVerifyActivities } from './verify';
 import { createUsageActivities, type UsageSettings } from './usage-activities';
 
@@ -84,7 +84,6 @@ export interface PageOutcome {
 export interface OpenedSync {
   /** Requests in flight this connection's budget allows; the workflow runs about as many listings. */
   concurrency: number;
-  region: string;
   regionName: string;
   requests: number;
 }
@@ -150,7 +149,6 @@ export function createActivities(deps: ActivityDeps) {
         await openSnapshot(deps.sql, args, args.pingOne.environmentId);
         return {
           concurrency: api.target.budget.settings.concurrency,
-          region: endpoints.region,
           regionName: endpoints.regionName,
           requests: api.stats.requests,
         };

@@ -3,7 +3,7 @@
 // ones carrying `x-ping-external-transaction-id` (our token and API code set it on every call);
 // everything else is Torii's (its API and its presigned upload storage).
 import type { Got, Options } from 'got';
-import type { SyncMetrics } from '../workflows/sync-metrics';
+import type { SyncMetrics } from '../contract/metrics';
 
 type System = 'pingone' | 'torii';
 

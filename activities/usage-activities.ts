@@ -21,7 +21,7 @@ import { completeUsageRead, planUsageWindow, recordUsageEvents, type UsageEventR
 import { mappedApplication, pruneAppAccountRows, settleAppAccount } from './store/usage-app-accounts';
 import type { ToriiSink } from './torii/api';
 import { writeAppAccountFile } from './torii/app-account-file';
-import type { ToriiTarget } from '../workflows/contract';
+import type { ToriiTarget } from '../contract/sync';
 
 export interface UsageSettings {
   /** PINGONE_USAGE_ACTION_TYPES */

@@ -6,7 +6,7 @@
 // attempt), and a transient failure (network, timeout, 429, 5xx) for the first few attempts.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { VerifyCheck, VerifyCheckName } from '../workflows/verify-contract';
+import type { VerifyCheck, VerifyCheckName } from '../contract/verify';
 import type { ConnectionArgs } from '.';
 import { endpointsFor, pingOneApiFor } from './connection';
 import type { PingOneApi, PingOneApiDeps } from './pingone/api';

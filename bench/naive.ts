@@ -3,7 +3,7 @@
 // connector would do; the benchmark measures ours against it.
 import { createActivities, type ActivityDeps, type ConnectionArgs } from '../activities';
 import type { ListingRef } from '../activities/pingone/listings';
-import type { ToriiTarget } from '../workflows/contract';
+import type { ToriiTarget } from '../contract/sync';
 
 export async function naiveSync(deps: ActivityDeps, connection: ConnectionArgs, torii: ToriiTarget, snapshotId: string): Promise<{ requests: number }> {
   const activities = createActivities(deps);

@@ -3,7 +3,7 @@
 // in `ps` output.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { SyncInput } from '../workflows/contract';
+import type { SyncInput } from '../contract/sync';
 
 export interface SyncFlags {
   input?: string;

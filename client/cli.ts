@@ -5,7 +5,7 @@
 // approve-deletions and reject-deletions from deletion-approval.ts.
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
+import { progressQuery, syncWorkflowId, type SyncProgress, type SyncResult } from '../contract/sync';
 import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
 import { InvalidSyncInputError, startSync } from './start-sync';
 import { connectClient } from './temporal';
@@ -59,7 +59,7 @@ program
     const description = await handle.describe();
     const status = description.status.name;
     const out: Record<string, unknown> = { workflowId: handle.workflowId, runId: description.runId, status, startTime: description.startTime, closeTime: description.closeTime ?? null };
-    if (status === 'RUNNING') out.progress = await handle.query<SyncProgress>(PROGRESS_QUERY);
+    if (status === 'RUNNING') out.progress = await handle.query(progressQuery);
     if (status === 'COMPLETED') out.result = await handle.result();
     if (status === 'FAILED') out.failure = await handle.result().then(() => null, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
     if (flags.json) console.log(JSON.stringify(out));

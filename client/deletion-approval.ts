@@ -3,13 +3,13 @@
 // not waiting refuses the update in words, and the command exits 1 with them.
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { syncWorkflowId } from '../workflows/contract';
+import { syncWorkflowId } from '../contract/sync';
 import {
-  APPROVE_DELETIONS_UPDATE,
-  REJECT_DELETIONS_UPDATE,
+  approveDeletionsUpdate,
+  rejectDeletionsUpdate,
   type DeletionDecision,
   type DeletionDecisionArgs,
-} from '../workflows/deletion-guard-contract';
+} from '../contract/deletion-guard';
 
 export class DeletionDecisionRefusedError extends Error {
   constructor(message: string) {
@@ -27,7 +27,7 @@ export async function decideDeletions(
 ): Promise<DeletionDecision> {
   const handle = client.workflow.getHandle(syncWorkflowId(connectionId));
   try {
-    return await handle.executeUpdate<DeletionDecision, [DeletionDecisionArgs]>(decision === 'approve' ? APPROVE_DELETIONS_UPDATE : REJECT_DELETIONS_UPDATE, { args: [args] });
+    return await handle.executeUpdate(decision === 'approve' ? approveDeletionsUpdate : rejectDeletionsUpdate, { args: [args] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new DeletionDecisionRefusedError((err.cause as Error | undefined)?.message ?? err.message);
     throw err;

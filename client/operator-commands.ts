@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../worker/config';
-import type { SyncResult } from '../workflows/contract';
+import type { SyncResult } from '../contract/sync';
 import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
 import { connectionDiff, diffAsJson, NothingToDiffError, printDiff } from './diff-command';
 import { exportHistoryTo } from './export-history-command';

@@ -7,8 +7,8 @@
 // the same payload codec as history.
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleSummary } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { DEFAULT_TASK_QUEUE, syncWorkflowId, type SyncInput } from '../workflows/contract';
-import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
+import { DEFAULT_TASK_QUEUE, syncWorkflowId, type SyncInput } from '../contract/sync';
+import { syncStartOptions, syncStaticDetails } from '../contract/connection-facts';
 import type { scheduledPingOneSync } from '../workflows/scheduled-sync';
 import { requireEncryptingClient } from './encrypted-client';
 import { validateSyncInput } from './start-sync';

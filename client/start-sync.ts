@@ -10,8 +10,8 @@ import {
   type SyncInput,
   type SyncResult,
   type ValidSyncInput,
-} from '../workflows/contract';
-import { syncStartOptions, syncStaticDetails } from '../workflows/connection-facts';
+} from '../contract/sync';
+import { syncStartOptions, syncStaticDetails } from '../contract/connection-facts';
 import { requireEncryptingClient } from './encrypted-client';
 
 export class InvalidSyncInputError extends Error {

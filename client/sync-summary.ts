@@ -1,6 +1,6 @@
 // A finished sync's result in a few lines of words, for the CLI, `watch` and the demo.
-import type { SyncResult } from '../workflows/contract';
-import type { UsageSummary } from '../workflows/usage-contract';
+import type { SyncResult } from '../contract/sync';
+import type { UsageSummary } from '../contract/usage';
 
 function usageLine(u: UsageSummary): string {
   const read = u.audit === 'denied' ? 'audit activities not readable' : `${u.eventsRead} audit events read, ${u.signOnsNew} new sign-ons${u.backfill ? ' (first read: 14 days back)' : ''}`;

@@ -2,8 +2,8 @@
 // and run pingOneVerifyConnection, which answers a list of checks. A new test of a connection
 // replaces a running one: the customer may have fixed something since.
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE, describeInputProblems } from '../workflows/contract';
-import { VERIFY_WORKFLOW_TYPE, VerifyInputSchema, verifyWorkflowId, type ValidVerifyInput, type VerifyInput, type VerifyResult } from '../workflows/verify-contract';
+import { DEFAULT_TASK_QUEUE, describeInputProblems } from '../contract/sync';
+import { VERIFY_WORKFLOW_TYPE, VerifyInputSchema, verifyWorkflowId, type ValidVerifyInput, type VerifyInput, type VerifyResult } from '../contract/verify';
 import { requireEncryptingClient } from './encrypted-client';
 
 export class InvalidVerifyInputError extends Error {

@@ -6,8 +6,8 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
-import { PROGRESS_QUERY, syncWorkflowId, type SyncPhase, type SyncProgress, type SyncResult } from '../workflows/contract';
-import { connectionFilter } from '../workflows/search-attributes';
+import { progressQuery, syncWorkflowId, type SyncPhase, type SyncProgress, type SyncResult } from '../contract/sync';
+import { connectionFilter } from '../contract/search-attributes';
 import { summary } from './sync-summary';
 import { paint, type Terminal } from './terminal';
 
@@ -139,7 +139,7 @@ export async function watchSync(client: Client, connectionId: string, out: Termi
 
   while (!ended) {
     try {
-      const progress = await handle.query<SyncProgress>(PROGRESS_QUERY);
+      const progress = await handle.query(progressQuery);
       show(progress, await retryCause(client, handle).catch(() => undefined));
     } catch {
       // Between runs (continue-as-new) or before a worker took the first task: ask again shortly.
@@ -148,7 +148,7 @@ export async function watchSync(client: Client, connectionId: string, out: Termi
   }
 
   // The ended run answers its query from the worker's replay; a last look shows the final counters.
-  const final = await handle.query<SyncProgress>(PROGRESS_QUERY).catch(() => lastProgress);
+  const final = await handle.query(progressQuery).catch(() => lastProgress);
   if (final && final.phase !== shownPhase) show(final, undefined);
   if (out.live && !options.json) out.line();
 

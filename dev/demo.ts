@@ -14,7 +14,7 @@ import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';
 import { addUsers, deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import { freshCredentials, startSimulators } from '../sim/stack';
-import { DELETION_GUARD_DEFAULTS } from '../workflows/deletion-guard-contract';
+import { DELETION_GUARD_DEFAULTS } from '../contract/deletion-guard';
 import { summary } from '../client/cli';
 import { startCodecServer } from '../client/codec-server';
 import { devServerUiUrl, freePort, startDevServer } from './dev-server';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ClientOptionsForTestEnv, LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
-import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SYNC_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 
 const PACKAGE_NAME = 'pingone-torii-sync';
 // Pinned: later CLI tags carry replace directives in go.mod, which makes `go install pkg@version` refuse them.

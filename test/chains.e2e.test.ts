@@ -8,7 +8,7 @@ import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { runHistories } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';
-import { syncWorkflowId } from '../workflows/contract';
+import { syncWorkflowId } from '../contract/sync';
 
 describe('user listing chains', () => {
   let h: Harness;

@@ -9,7 +9,7 @@ import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness } from './support/harness';
 import { runHistories, type RunHistory } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';
-import { syncWorkflowId, type SyncResult } from '../workflows/contract';
+import { syncWorkflowId, type SyncResult } from '../contract/sync';
 
 const SUGGEST_AFTER_EVENTS = 250;
 const MAX_RUN_EVENTS = 10_000;

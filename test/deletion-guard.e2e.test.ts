@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { registerDeletionCommands } from '../client/deletion-approval';
 import { startSync } from '../client/start-sync';
-import { PROGRESS_QUERY, type SyncProgress, type SyncResult } from '../workflows/contract';
+import { PROGRESS_QUERY, type SyncProgress, type SyncResult } from '../contract/sync';
 import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

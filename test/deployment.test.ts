@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { WorkerConfigSchema } from '../worker/config';
-import { SYNC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SYNC_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 
 const root = join(__dirname, '..');
 const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');

@@ -1,7 +1,7 @@
 // Hostile and broken inputs: each is refused with every bad field named in words, never a crash and
 // never the secret quoted back. The sync's and the connection test's schemas share these rules.
-import { describeInputProblems, SyncInputSchema } from '../workflows/contract';
-import { VerifyInputSchema } from '../workflows/verify-contract';
+import { describeInputProblems, SyncInputSchema } from '../contract/sync';
+import { VerifyInputSchema } from '../contract/verify';
 
 const ENV = '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
 const CLIENT = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';

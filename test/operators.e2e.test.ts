@@ -17,7 +17,7 @@ import { connectionDiff } from '../client/diff-command';
 import { syncScheduleId } from '../client/schedule-command';
 import { startSync } from '../client/start-sync';
 import { capturingTerminal } from '../client/terminal';
-import { syncWorkflowId, type SyncResult } from '../workflows/contract';
+import { syncWorkflowId, type SyncResult } from '../contract/sync';
 import { addUsers, deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

@@ -3,7 +3,7 @@
 // policy is the only retry layer (got retries nothing), so each fault costs exactly the retries its
 // row in the README's table says.
 import { randomUUID } from 'node:crypto';
-import type { SyncResult } from '../workflows/contract';
+import type { SyncResult } from '../contract/sync';
 import { generateDirectory, type SimUser } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

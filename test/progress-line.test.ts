@@ -1,7 +1,7 @@
 // watch's progress line: the phase bar and counts, and the usage read while it runs (events, pages,
 // slices still open) or that it was denied.
 import { progressLine } from '../client/watch-command';
-import type { SyncProgress } from '../workflows/contract';
+import type { SyncProgress } from '../contract/sync';
 
 const base: SyncProgress = {
   phase: 'listing',

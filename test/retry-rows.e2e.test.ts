@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { syncWorkflowId, type SyncResult } from '../workflows/contract';
+import { syncWorkflowId, type SyncResult } from '../contract/sync';
 import { generateDirectory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

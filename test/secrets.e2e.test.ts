@@ -15,7 +15,7 @@ import { SECRET_MASK } from '../client/codec-masking';
 import { startSync } from '../client/start-sync';
 import { AesGcmPayloadCodec } from '../contract/codec';
 import { parseEncryptionKeys } from '../contract/encryption-keys';
-import type { SyncInput } from '../workflows/contract';
+import type { SyncInput } from '../contract/sync';
 import { generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, TEST_ENCRYPTION_KEYS, TORII_KEY, type Harness } from './support/harness';

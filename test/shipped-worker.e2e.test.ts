@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { syncWorkflowId } from '../workflows/contract';
+import { syncWorkflowId } from '../contract/sync';
 import { deleteUsers, generateDirectory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

@@ -16,7 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startCodecServer } from '../client/codec-server';
 import { repoRoot } from '../dev/dev-server';
 import { AesGcmPayloadCodec } from '../contract/codec';
-import type { SyncResult } from '../workflows/contract';
+import type { SyncResult } from '../contract/sync';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot(), 'test-output', 'screenshots');

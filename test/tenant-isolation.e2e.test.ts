@@ -10,8 +10,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../workflows/contract';
-import type { SyncCheckpoint } from '../workflows/checkpoint';
+import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../contract/sync';
+import type { SyncCheckpoint } from '../contract/checkpoint';
 import { generateDirectory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';
@@ -35,9 +35,9 @@ async function failureOf(h: Harness, run: Promise<unknown>): Promise<Application
 }
 
 const checkpoint = (overrides: Partial<SyncCheckpoint>): SyncCheckpoint => ({
+  version: 2,
   snapshotId: randomUUID(),
   startedAt: new Date().toISOString(),
-  region: 'NA',
   regionName: 'North America',
   phase: 'listing',
   listings: [],
@@ -46,7 +46,6 @@ const checkpoint = (overrides: Partial<SyncCheckpoint>): SyncCheckpoint => ({
   groupsScheduled: false,
   counts: { pagesFetched: 0, pingOneRequests: 0, users: 0, groups: 0, applications: 0, malformedUsers: 0 },
   warnings: [],
-  runs: 1,
   ...overrides,
 });
 
@@ -88,7 +87,7 @@ describe('what a connection can reach', () => {
 
   it('refuses a checkpoint whose snapshot id would lead out of SYNC_FILES_DIR, before any activity', async () => {
     const id = connectionId('traversal');
-    const resume = checkpoint({ snapshotId: '../../../../../tmp/pingone-torii-sync-escape' });
+    const resume = checkpoint({ snapshotId: '../../../tmp/pingone-torii-sync-escape' });
     const handle = await h.env.client.workflow.start(SYNC_WORKFLOW_TYPE, { args: [h.input(id, client, directory), resume], taskQueue: h.taskQueue, workflowId: syncWorkflowId(id) });
     const failure = await failureOf(h, handle.result());
     expect(failure.type).toBe('InvalidCheckpoint');

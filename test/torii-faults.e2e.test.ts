@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startSync } from '../client/start-sync';
-import { syncWorkflowId } from '../workflows/contract';
+import { syncWorkflowId } from '../contract/sync';
 import { generateDirectory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

@@ -2,7 +2,7 @@
 // ids, an application or an app account mapped twice, or the main app account reused; and the
 // worker's usage settings (PINGONE_USAGE_ACTION_TYPES, PINGONE_AUDIT_REQUESTS_PER_SECOND) likewise.
 import { ConfigError, loadConfig } from '../worker/config';
-import { describeInputProblems, SyncInputSchema } from '../workflows/contract';
+import { describeInputProblems, SyncInputSchema } from '../contract/sync';
 
 const APP_A = '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b';
 const APP_B = '2c3d4e5f-6071-4829-9bac-1d2e3f4a5b6c';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syncWorkflowId } from '../workflows/contract';
+import { syncWorkflowId } from '../contract/sync';
 import { generateDirectory } from '../sim/directory';
 import { expectedToriiFile } from './oracle/expected';
 import { isLicensable } from './oracle/expected-access';

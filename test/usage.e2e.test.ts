@@ -17,7 +17,7 @@ import { registerDeletionCommands } from '../client/deletion-approval';
 import { connectionDiff, diffAsJson } from '../client/diff-command';
 import { startSync } from '../client/start-sync';
 import { registerUsageCommand } from '../client/usage-command';
-import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../workflows/contract';
+import { PROGRESS_QUERY, syncWorkflowId, type SyncProgress, type SyncResult } from '../contract/sync';
 import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import { isLicensable } from './oracle/expected-access';

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { freePort } from '../dev/dev-server';
 import { registerSecurityCommands } from '../client/verify-command';
 import { describeVerifyResult, InvalidVerifyInputError, startVerify, verifyConnection } from '../client/verify-connection';
-import type { VerifyCheck, VerifyInput, VerifyResult } from '../workflows/verify-contract';
+import type { VerifyCheck, VerifyInput, VerifyResult } from '../contract/verify';
 import { generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
 import { auditLogOf } from '../sim/pingone-audit';

@@ -6,8 +6,8 @@
 // kill caught it in flight. `npm run chaos` runs the same with 20 kills (CHAOS_KILLS).
 import { randomUUID } from 'node:crypto';
 import { startSync } from '../client/start-sync';
-import { syncWorkflowId, type SyncResult } from '../workflows/contract';
-import { SyncPhaseAttribute } from '../workflows/search-attributes';
+import { syncWorkflowId, type SyncResult } from '../contract/sync';
+import { SyncPhaseAttribute } from '../contract/search-attributes';
 import { addUsers, deleteUsers, generateDirectory } from '../sim/directory';
 import { seededRandom } from '../sim/random';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';

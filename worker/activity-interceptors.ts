@@ -3,7 +3,7 @@
 // attempt after the first is counted, so retries show in metrics while Temporal's retry policy does
 // the retrying.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { SyncMetrics } from '../workflows/sync-metrics';
+import type { SyncMetrics } from '../contract/metrics';
 
 function connectionIdOf(args: unknown[]): string | undefined {
   const first = args[0] as { connectionId?: unknown } | undefined;

@@ -2,7 +2,7 @@
 // readable line per bad variable.
 import { z } from 'zod';
 import { ConfigError } from '../contract/config-error';
-import { DEFAULT_TASK_QUEUE } from '../workflows/contract';
+import { DEFAULT_TASK_QUEUE } from '../contract/sync';
 import { securityConfig } from './config-security';
 
 const url = (example: string) =>

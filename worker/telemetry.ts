@@ -1,7 +1,7 @@
 // The worker's telemetry, installed once per process before any Temporal connection: the Temporal
 // runtime's logger becomes a pino JSON logger (every SDK, workflow and activity log line, with the
 // workflow and run ids the SDK attaches and the connection id our interceptors add), and its
-// Prometheus exporter serves the SDK's metrics and the sync's own (workflows/sync-metrics.ts).
+// Prometheus exporter serves the SDK's metrics and the sync's own (contract/metrics.ts).
 // Every line is redacted as it is written, so a secret that slipped into a message never leaves.
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';

@@ -10,7 +10,7 @@ import { TokenCache } from '../activities/pingone/token';
 import { registerSecret } from '../activities/redact';
 import { migrate } from '../activities/store/schema';
 import { embeddedStore, postgresStore, type Sql } from '../activities/store/sql';
-import { syncMetrics } from '../workflows/sync-metrics';
+import { syncMetrics } from '../contract/metrics';
 import type { WorkerConfig } from './config';
 
 export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMBEDDED_DATABASE_DIR'>): Promise<Sql> {

@@ -1,6 +1,6 @@
 // One-line activity summaries for the Temporal UI's event list: which listing, which group or
 // population, which page. Built from the checkpoint's own plain data, so they are deterministic.
-import type { ListingState } from './checkpoint';
+import type { ListingState } from '../contract/checkpoint';
 
 const KIND_WORDS: Record<ListingState['ref']['kind'], string> = {
   users: 'users',

@@ -6,24 +6,20 @@
 // waits in phase `awaiting-approval` for the `approveDeletions` update, one decision for all held
 // files; `rejectDeletions` or no decision before the deadline fails it with `DeletionGuardTripped`,
 // naming the counts. A dry run never waits: it only warns.
-import { ApplicationFailure, condition, defineUpdate, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { SnapshotKey } from '../activities/store/pages';
-import type { ValidSyncInput } from './contract';
+import type { ValidSyncInput } from '../contract/sync';
 import {
-  APPROVE_DELETIONS_UPDATE,
+  approveDeletionsUpdate,
   DELETION_GUARD_DEFAULTS,
-  REJECT_DELETIONS_UPDATE,
+  rejectDeletionsUpdate,
   type AppDeletions,
   type DeletionDecision,
   type DeletionDecisionArgs,
   type HeldDeletions,
-} from './deletion-guard-contract';
+} from '../contract/deletion-guard';
 import { store } from './activity-options';
 import type { SyncProgressBoard } from './progress';
-
-
-export const approveDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(APPROVE_DELETIONS_UPDATE);
-export const rejectDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(REJECT_DELETIONS_UPDATE);
 
 type Limits = { maxDeletedShare: number; maxDeletedUsers: number };
 

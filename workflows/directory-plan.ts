@@ -3,7 +3,7 @@
 // fails), and the groups listing brings member and parent listings, a bounded batch at a time so the
 // checkpoint stays small however many groups there are.
 import type { ListingKind } from '../activities/pingone/listings';
-import { newListing, type ListingState, type SyncCheckpoint } from './checkpoint';
+import { newListing, type ListingState, type SyncCheckpoint } from '../contract/checkpoint';
 import { store } from './activity-options';
 import type { FollowUps } from './listing-runner';
 

@@ -2,7 +2,7 @@
 // the checkpoint (the listing's next link, the counts, the skipped records). A paging cursor that
 // expired sends the listing back to its first page, a bounded number of times.
 import type { ConnectionArgs } from '../activities';
-import type { ListingState, SyncCheckpoint } from './checkpoint';
+import type { ListingState, SyncCheckpoint } from '../contract/checkpoint';
 import { pageSummary } from './activity-summaries';
 import { pingOne } from './activity-options';
 import { causeType } from './failure-cause';

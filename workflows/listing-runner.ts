@@ -4,7 +4,7 @@
 // (every in-flight page finished and recorded) when the workflow should continue as new.
 import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities';
-import type { ListingState, SyncCheckpoint } from './checkpoint';
+import type { ListingState, SyncCheckpoint } from '../contract/checkpoint';
 import { fetchOne } from './listing-page';
 import type { SyncProgressBoard } from './progress';
 

@@ -4,7 +4,7 @@
 // cannot be parsed back reliably. The connection test carries no memo; its workflow id
 // (`pingone-verify/<connectionId>`) names the connection.
 import { workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
-import { CONNECTION_MEMO_KEY, type ConnectionFacts } from './connection-facts';
+import { CONNECTION_MEMO_KEY, type ConnectionFacts } from '../contract/connection-facts';
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   outbound: [

@@ -5,14 +5,13 @@
 // query, so after the sync ends a worker replaying its history shows the final phase); a log line
 // per phase; and the sync's
 // outcome metrics. The workflow only says what happened: enterPhase, update, fail, finish.
-import { defineQuery, log, metricMeter, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, metricMeter, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { SyncPhase, SyncProgress, SyncResult, ValidSyncInput } from './contract';
-import { connectionFacts, type ConnectionFacts } from './connection-facts';
-import { PingOneEnvironmentId, SyncConnectionId, SyncPhaseAttribute, SyncUsers, ToriiAppAccountId } from './search-attributes';
-import { syncMetrics } from './sync-metrics';
+import { progressQuery, type SyncPhase, type SyncProgress, type SyncResult, type ValidSyncInput } from '../contract/sync';
+import { connectionFacts, type ConnectionFacts } from '../contract/connection-facts';
+import { PingOneEnvironmentId, SyncConnectionId, SyncPhaseAttribute, SyncUsers, ToriiAppAccountId } from '../contract/search-attributes';
+import { syncMetrics } from '../contract/metrics';
 
-export const progressQuery = defineQuery<SyncProgress>('progress');
 
 export class SyncProgressBoard {
   readonly state: SyncProgress;

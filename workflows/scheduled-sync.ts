@@ -7,8 +7,8 @@
 // sees a failed sync as a failure.
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { describeInputProblems, SYNC_WORKFLOW_TYPE, SyncInputSchema, syncWorkflowId, type SyncInput, type SyncResult } from './contract';
-import { syncStartOptions } from './connection-facts';
+import { describeInputProblems, SYNC_WORKFLOW_TYPE, SyncInputSchema, syncWorkflowId, type SyncInput, type SyncResult } from '../contract/sync';
+import { syncStartOptions } from '../contract/connection-facts';
 import { rethrowAsSyncFailure } from './failure-cause';
 import { unencryptedInputFailure } from './unencrypted-input';
 

@@ -2,8 +2,8 @@
 // record of any listing, an application given no license) is counted by kind and reason in the
 // result's `recordsSkipped` and named, first few ids, in `warnings`. Pure: the workflow bundle imports it.
 import type { FinalizedSnapshot } from '../activities/store/finalize';
-import type { SyncCheckpoint } from './checkpoint';
-import type { RecordsSkipped, SkippedRecords } from './contract';
+import type { SyncCheckpoint } from '../contract/checkpoint';
+import type { RecordsSkipped, SkippedRecords } from '../contract/sync';
 
 const NONE: SkippedRecords = { count: 0, ids: [] };
 
@@ -34,28 +34,40 @@ export function recordsSkipped(cp: SyncCheckpoint, finalized: FinalizedSnapshot)
 export function skippedRecordWarnings(cp: SyncCheckpoint, finalized: FinalizedSnapshot): string[] {
   const warnings: string[] = [];
   const malformed: [keyof NonNullable<SyncCheckpoint['skipped']>, string][] = [
-    ['users', 'user records'],
-    ['groups', 'group records'],
-    ['applications', 'application records'],
-    ['populations', 'population records'],
-    ['members', 'group member entries'],
-    ['groupParents', 'group parent entries'],
+    ['users', 'user record'],
+    ['groups', 'group record'],
+    ['applications', 'application record'],
+    ['populations', 'population record'],
+    ['members', 'group member entry'],
+    ['groupParents', 'group parent entry'],
   ];
   for (const [kind, what] of malformed) {
     const skipped = cp.skipped?.[kind] ?? NONE;
     if (skipped.count > 0) {
-      warnings.push(`${skipped.count} ${what} from PingOne lacked what the sync needs (an id, a name, a known access rule) and were skipped: ${named(skipped)}.`);
+      const one = skipped.count === 1;
+      const things = one ? what : what.replace(/y$/, 'ie') + 's';
+      warnings.push(`${skipped.count} ${things} from PingOne lacked what the sync needs (an id, a name, a known access rule) and ${one ? 'was' : 'were'} skipped: ${named(skipped)}.`);
     }
   }
   const apps = finalized.applicationsSkipped;
   if (apps) {
-    const why: [keyof typeof apps, string][] = [
-      ['disabled', 'are disabled in PingOne'],
-      ['notLicensedType', 'are machine clients (WORKER, SERVICE) or PingOne’s own apps, which nobody signs on to as a customer app (README "Who gets a license")'],
-      ['unknownType', 'have an application type this sync does not know, so were given no license; report the type so it can be decided'],
+    // [one, several]: "1 application … because it is", "3 applications … because they are".
+    const why: [keyof typeof apps, string, string][] = [
+      ['disabled', 'it is disabled in PingOne', 'they are disabled in PingOne'],
+      [
+        'notLicensedType',
+        'it is a machine client (WORKER, SERVICE) or one of PingOne’s own apps, which nobody signs on to as a customer app (README "Who gets a license")',
+        'they are machine clients (WORKER, SERVICE) or PingOne’s own apps, which nobody signs on to as a customer app (README "Who gets a license")',
+      ],
+      [
+        'unknownType',
+        'it has an application type this sync does not know, so was given no license; report the type so it can be decided',
+        'they have an application type this sync does not know, so were given no license; report the type so it can be decided',
+      ],
     ];
-    for (const [reason, text] of why) {
-      if (apps[reason].count > 0) warnings.push(`${apps[reason].count} applications got no license because they ${text}: ${named(apps[reason])}.`);
+    for (const [reason, one, several] of why) {
+      const n = apps[reason].count;
+      if (n > 0) warnings.push(`${n} ${n === 1 ? 'application' : 'applications'} got no license because ${n === 1 ? one : several}: ${named(apps[reason])}.`);
     }
   }
   for (const appId of finalized.applicationsAdmittingNobody ?? []) {

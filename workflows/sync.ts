@@ -10,8 +10,8 @@
 import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities';
 import { pingOne, store, torii } from './activity-options';
-import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from './contract';
-import { SyncCheckpointSchema, type SyncCheckpoint } from './checkpoint';
+import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from '../contract/sync';
+import { CHECKPOINT_VERSION, parseCheckpoint, type SyncCheckpoint } from '../contract/checkpoint';
 import { DeletionGuard } from './deletion-guard';
 import { rethrowAsSyncFailure } from './failure-cause';
 import { directoryFollowUps, firstListings } from './directory-plan';
@@ -21,7 +21,7 @@ import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 import { unencryptedInputFailure } from './unencrypted-input';
 import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress } from './usage';
 
-export { progressQuery } from './progress';
+export { progressQuery } from '../contract/sync';
 
 /**
  * Every listing a lane holds carries its next link in the checkpoint across continue-as-new (~750
@@ -31,8 +31,8 @@ export { progressQuery } from './progress';
  */
 const MAX_LISTING_LANES = 48;
 
-export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint): Promise<SyncResult> {
-  const board = new SyncProgressBoard(resume?.startedAt ?? new Date().toISOString());
+export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoint): Promise<SyncResult> {
+  const board = new SyncProgressBoard(rawResume?.startedAt ?? new Date().toISOString());
   const guard = new DeletionGuard(board);
   const unencrypted = unencryptedInputFailure(rawInput, 'sync');
   if (unencrypted) {
@@ -50,7 +50,7 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
     throw invalid;
   }
   const input: ValidSyncInput = parsed.data;
-  const checked = resume === undefined ? undefined : SyncCheckpointSchema.safeParse(resume);
+  const checked = rawResume === undefined ? undefined : parseCheckpoint(rawResume);
   if (checked && !checked.success) {
     const invalid = ApplicationFailure.nonRetryable(
       `The checkpoint to resume from is invalid: ${describeInputProblems(checked.error).join('; ')}`,
@@ -60,6 +60,7 @@ export async function pingOneSync(rawInput: SyncInput, resume?: SyncCheckpoint):
     board.fail(invalid);
     throw invalid;
   }
+  const resume = checked?.checkpoint;
   const connection: ConnectionArgs = { connectionId: input.connectionId, pingOne: input.pingOne, rateLimit: input.options.rateLimit };
 
   board.identify(input);
@@ -80,9 +81,9 @@ async function begin(connection: ConnectionArgs, startedAt: string): Promise<Syn
   const snapshotId = uuid4();
   const opened = await pingOne.openSync({ ...connection, snapshotId });
   return {
+    version: CHECKPOINT_VERSION,
     snapshotId,
     startedAt,
-    region: opened.region,
     regionName: opened.regionName,
     phase: 'listing',
     listings: firstListings(),
@@ -91,7 +92,6 @@ async function begin(connection: ConnectionArgs, startedAt: string): Promise<Syn
     groupsScheduled: false,
     counts: { pagesFetched: 0, pingOneRequests: opened.requests, users: 0, groups: 0, applications: 0, malformedUsers: 0 },
     warnings: [],
-    runs: 1,
   };
 }
 
@@ -105,7 +105,7 @@ async function carryOn(
   const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
   // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
   // promise fails the workflow task with "could not be cloned").
-  const pause = (): Promise<never> => continueAsNew<typeof import('./sync').pingOneSync>(input, { ...cp, runs: cp.runs + 1 });
+  const pause = (): Promise<never> => continueAsNew<typeof import('./sync').pingOneSync>(input, cp);
 
   if (cp.phase === 'listing') {
     board.enterPhase('listing');

@@ -1,17 +1,9 @@
 // The usage read's window cut into time slices, each read as a listing of its own. Pure: the
 // workflow plans with it and tests check its boundaries.
-import type { UsageWindow } from '../activities/store/usage';
+import type { UsageSlice, UsageWindow } from '../contract/checkpoint';
 
-/** One time slice of the window, read as a listing of its own: its next link is its checkpoint. */
-export interface UsageSlice {
-  from: string;
-  to: string;
-  /** The next link to fetch; null before the first page. */
-  next: string | null;
-  done: boolean;
-  pages: number;
-  restarts: number;
-}
+export type { UsageSlice };
+
 
 /** Slices per window: more than the lanes, so a dense slice does not leave a lane idle at the end. */
 const USAGE_SLICES = 4;

@@ -8,33 +8,22 @@
 import type { ConnectionArgs } from '../activities';
 import type { UsageWindow } from '../activities/store/usage';
 import type { SettledAppOutcome } from '../activities/usage-activities';
-import type { SyncCheckpoint } from './checkpoint';
-import type { UsageReadProgress, ValidSyncInput } from './contract';
-import type { AppDeletions } from './deletion-guard-contract';
+import type { SyncCheckpoint, UsageReadState } from '../contract/checkpoint';
+import type { UsageReadProgress, ValidSyncInput } from '../contract/sync';
+import type { AppDeletions } from '../contract/deletion-guard';
 import { pingOne, store, torii } from './activity-options';
 import { causeType } from './failure-cause';
 import { shouldContinueAsNew } from './listing-runner';
 import type { SyncProgressBoard } from './progress';
-import type { AppAccountResult, UsageSummary } from './usage-contract';
+import type { AppAccountResult, UsageSummary } from '../contract/usage';
 import { usageSlices, type UsageSlice } from './usage-slices';
 
 export type { UsageSlice } from './usage-slices';
+export type { UsageReadState };
 
 const MAX_CURSOR_RESTARTS = 3;
 
 
-/** Where the usage read stands: plain data in the checkpoint. */
-export interface UsageReadState {
-  window: UsageWindow;
-  slices: UsageSlice[];
-  /** The high-water mark moved (the read is complete in the store). */
-  completed: boolean;
-  denied: boolean;
-  deniedWarning?: string;
-  eventsRead: number;
-  signOnsNew: number;
-  requests: number;
-}
 
 /**
  * Slices read at once. One slice's pages follow one another (each needs the last one's next link),

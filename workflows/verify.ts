@@ -7,10 +7,10 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { verifyChecks } from './activity-options';
 import type { VerifyCheckOutcome } from '../activities/verify';
-import { describeInputProblems } from './contract';
+import { describeInputProblems } from '../contract/sync';
 import { failureCause } from './failure-cause';
 import { unencryptedInputFailure } from './unencrypted-input';
-import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from './verify-contract';
+import { VerifyInputSchema, type VerifyCheck, type VerifyCheckName, type VerifyInput, type VerifyResult } from '../contract/verify';
 
 const { verifyCheck } = verifyChecks;
 

@@ -1,6 +1,6 @@
 // The one place that knows PingOne's hosts: which token URL a connection uses, which API base its
 // data lives behind, and which hosts a request may go to at all. Pure: no I/O.
-import { shown } from '../../workflows/input-words';
+import { shown } from '../../contract/input-words';
 
 export const PINGONE_REGIONS = {
   com: { region: 'NA', name: 'North America' },

@@ -1,6 +1,7 @@
 // The paged resources a sync reads, as data: where each listing starts, where its records sit in
 // PingOne's HAL envelope, and how a page lands in the store. One mechanism serves users, groups,
 // applications, populations, group members and group parents.
+import type { ListingKind, ListingRef } from '../../contract/checkpoint';
 import type { Sql } from '../store/sql';
 import {
   insertGroupLinks,
@@ -17,20 +18,9 @@ export const PAGE_LIMIT = 200;
 /** How many skipped records' ids a page names, for the result's warnings. */
 export const SKIPPED_IDS_NAMED = 5;
 
-export type ListingKind = 'users' | 'groups' | 'applications' | 'populations' | 'members' | 'groupParents';
-
-/**
- * Which listing: a kind; for group-scoped kinds the group; for a user chain the population and,
- * when a large population is split, the username prefix. Plain data, carried in checkpoints.
- */
-export interface ListingRef {
-  kind: ListingKind;
-  groupId?: string;
-  populationId?: string;
-  usernamePrefix?: string;
-}
-
 /** Username prefixes a large population's chain is split by; usernames starting elsewhere are caught by the count check. */
+export type { ListingKind, ListingRef };
+
 export const USERNAME_PREFIXES = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
 
 function quoted(value: string): string {

@@ -1,6 +1,6 @@
 // Decides exactly what the Torii file will hold for a complete snapshot: the users sent (with the
 // reason any is skipped), the users sent as deleted, and one uniquely named license per app.
-import type { SkippedRecords, SkipReason, StoreApplicationSkipReason } from '../../workflows/contract';
+import type { SkippedRecords, SkipReason, StoreApplicationSkipReason } from '../../contract/sync';
 import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';

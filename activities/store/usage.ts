@@ -3,6 +3,7 @@
 // and application only ever moves forward, and a complete read moves the connection's high-water
 // mark. The next read starts a little before that mark (late events), never before what PingOne
 // can still answer.
+import type { UsageWindow } from '../../contract/checkpoint';
 import type { Sql } from './sql';
 
 export interface UsageEventRow {
@@ -12,16 +13,7 @@ export interface UsageEventRow {
   at: string;
 }
 
-export interface UsageWindow {
-  /** Exclusive lower bound of recordedat, ISO. */
-  from: string;
-  /** Exclusive upper bound, ISO: the moment the read began. */
-  to: string;
-  /** No earlier complete read: this one backfills as far as PingOne reaches. */
-  backfill: boolean;
-  /** The last read ended before PingOne's reach: sign-ons from here to `from` cannot be read. */
-  missedFrom?: string;
-}
+export type { UsageWindow };
 
 /**
  * The window of this read: from the high-water mark less `overlapMs`, or, the first time (or after

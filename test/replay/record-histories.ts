@@ -15,7 +15,7 @@ import { exportHistory } from '../../client/export-history-command';
 import { decideDeletions } from '../../client/deletion-approval';
 import { startSync } from '../../client/start-sync';
 import { startVerify } from '../../client/verify-connection';
-import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncInput, type SyncProgress } from '../../workflows/contract';
+import { PROGRESS_QUERY, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncInput, type SyncProgress } from '../../contract/sync';
 import { deleteUsers, generateDirectory, type Directory } from '../../sim/directory';
 import { isLicensable } from '../oracle/expected-access';
 import type { SimClient } from '../../sim/pingone';

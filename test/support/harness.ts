@@ -17,7 +17,7 @@ import { parseEncryptionKeys } from '../../contract/encryption-keys';
 import { installTelemetry, type TelemetrySettings } from '../../worker/telemetry';
 import { activityDeps } from '../../worker/wiring';
 import { createSyncWorker } from '../../worker/worker';
-import type { SyncInput, SyncResult } from '../../workflows/contract';
+import type { SyncInput, SyncResult } from '../../contract/sync';
 import type { Directory } from '../../sim/directory';
 import type { PingOneSimulator, PingOneSimulatorOptions, SimClient } from '../../sim/pingone';
 import { startSimulators } from '../../sim/stack';

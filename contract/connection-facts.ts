@@ -1,7 +1,7 @@
 // The non-secret facts of a connection: what a sync's memo carries (set by whoever starts it, by
 // hand or on a schedule) and what its UI details and logs name. Never the Client Secret or an API
 // key: the memo is stored in plain text with the workflow.
-import type { ValidSyncInput } from './contract';
+import type { ValidSyncInput } from './sync';
 
 export interface ConnectionFacts {
   connectionId: string;

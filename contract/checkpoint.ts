@@ -1,11 +1,59 @@
 // A sync's resumable state as plain data: carried across continue-as-new, readable in history. It
 // never holds page data, only where each listing stands. It arrives as the workflow's second
-// argument, so it is validated like the input (SyncCheckpointSchema): a checkpoint names the
-// snapshot whose file is written to disk and the links a token is sent to.
+// argument, so it is validated like the input (parseCheckpoint): a checkpoint names the snapshot
+// whose file is written to disk and the links a token is sent to. It carries a version, and the
+// parser reads every older version into the current one, so a run continued as new by an older
+// worker resumes on a newer one.
 import { z } from 'zod';
-import type { ListingKind, ListingRef } from '../activities/pingone/listings';
-import type { SkippedRecords } from './contract';
-import type { UsageReadState } from './usage';
+import type { SkippedRecords } from './sync';
+
+export type ListingKind = 'users' | 'groups' | 'applications' | 'populations' | 'members' | 'groupParents';
+
+/**
+ * Which listing: a kind; for group-scoped kinds the group; for a user chain the population and,
+ * when a large population is split, the username prefix. Plain data, carried in checkpoints.
+ */
+export interface ListingRef {
+  kind: ListingKind;
+  groupId?: string;
+  populationId?: string;
+  usernamePrefix?: string;
+}
+
+export interface UsageWindow {
+  /** Exclusive lower bound of recordedat, ISO. */
+  from: string;
+  /** Exclusive upper bound, ISO: the moment the read began. */
+  to: string;
+  /** No earlier complete read: this one backfills as far as PingOne reaches. */
+  backfill: boolean;
+  /** The last read ended before PingOne's reach: sign-ons from here to `from` cannot be read. */
+  missedFrom?: string;
+}
+
+/** One time slice of the window, read as a listing of its own: its next link is its checkpoint. */
+export interface UsageSlice {
+  from: string;
+  to: string;
+  /** The next link to fetch; null before the first page. */
+  next: string | null;
+  done: boolean;
+  pages: number;
+  restarts: number;
+}
+
+/** Where the usage read stands: plain data in the checkpoint. */
+export interface UsageReadState {
+  window: UsageWindow;
+  slices: UsageSlice[];
+  /** The high-water mark moved (the read is complete in the store). */
+  completed: boolean;
+  denied: boolean;
+  deniedWarning?: string;
+  eventsRead: number;
+  signOnsNew: number;
+  requests: number;
+}
 
 export interface ListingState {
   ref: ListingRef;
@@ -22,10 +70,13 @@ export interface ListingState {
 
 export type CheckpointPhase = 'listing' | 'access';
 
+/** The checkpoint's shape; version 1 (no field) also carried `region` and `runs`, which nothing read. */
+export const CHECKPOINT_VERSION = 2;
+
 export interface SyncCheckpoint {
+  version: typeof CHECKPOINT_VERSION;
   snapshotId: string;
   startedAt: string;
-  region: string;
   regionName: string;
   phase: CheckpointPhase;
   /** Listings in progress or waiting: only open ones, so the checkpoint stays small. */
@@ -47,7 +98,6 @@ export interface SyncCheckpoint {
   /** Records a listing skipped (malformed), by listing kind, with the first few ids; absent in older checkpoints. */
   skipped?: Partial<Record<ListingKind, SkippedRecords>>;
   warnings: string[];
-  runs: number;
   /** The usage read (patched('usage-read')): its window and each slice's next link; absent before it starts. */
   usage?: UsageReadState;
 }
@@ -80,11 +130,11 @@ const ListingStateSchema = z.strictObject({
   skipped: count.optional(),
 });
 
-/** The checkpoint as the workflow accepts it; every recorded history's checkpoint passes it unchanged. */
-export const SyncCheckpointSchema = z.strictObject({
+/** Version 2, as this code writes it. */
+const CheckpointSchema = z.strictObject({
+  version: z.literal(CHECKPOINT_VERSION),
   snapshotId: uuid,
   startedAt: isoTime,
-  region: text(64),
   regionName: text(300),
   phase: z.enum(['listing', 'access']),
   listings: z.array(ListingStateSchema).max(1000),
@@ -103,7 +153,6 @@ export const SyncCheckpointSchema = z.strictObject({
     .partialRecord(ListingRefSchema.shape.kind, z.strictObject({ count, ids: z.array(text(256)).max(100) }))
     .optional(),
   warnings: z.array(text(4000)).max(1000),
-  runs: z.number().int().min(1),
   usage: z
     .strictObject({
       window: z.strictObject({ from: isoTime, to: isoTime, backfill: z.boolean(), missedFrom: isoTime.optional() }),
@@ -129,7 +178,27 @@ export const SyncCheckpointSchema = z.strictObject({
     .optional(),
 });
 
+/** Version 1 (histories recorded before the version field): the same, with `region` and `runs`. */
+const CheckpointV1Schema = CheckpointSchema.omit({ version: true }).extend({ region: text(64), runs: z.number().int().min(1) });
+
+export type CheckpointParse = { success: true; checkpoint: SyncCheckpoint } | { success: false; error: z.ZodError };
+
+/** Reads a checkpoint of any version into the current one; every recorded history's checkpoint passes. */
+export function parseCheckpoint(raw: unknown): CheckpointParse {
+  const versioned = typeof raw === 'object' && raw !== null && 'version' in raw;
+  if (versioned) {
+    const parsed = CheckpointSchema.safeParse(raw);
+    return parsed.success ? { success: true, checkpoint: parsed.data } : { success: false, error: parsed.error };
+  }
+  const parsed = CheckpointV1Schema.safeParse(raw);
+  if (!parsed.success) return { success: false, error: parsed.error };
+  const { region: _region, runs: _runs, ...rest } = parsed.data;
+  return { success: true, checkpoint: { version: CHECKPOINT_VERSION, ...rest } };
+}
+
 /** Compile-time guard: the schema and the interface describe one shape. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _schemaMatches: Same<z.output<typeof SyncCheckpointSchema>['listings'][number]['ref'], ListingRef> = true;
+const _schemaMatches: Same<z.output<typeof CheckpointSchema>['listings'][number]['ref'], ListingRef> = true;
 void _schemaMatches;
+const _checkpointMatches: Same<z.output<typeof CheckpointSchema>, SyncCheckpoint> = true;
+void _checkpointMatches;

@@ -1,9 +1,10 @@
 // The sync's public contract: names Torii's backend depends on, the input schema it validates
 // against, and the result and progress shapes. Pure data and zod only: the workflow bundle imports it.
+import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import { shown, wrongType } from './input-words';
-import { DeletionGuardSchema, type HeldDeletions } from './deletion-guard-contract';
-import { ApplicationAccountsSchema, type UsageSummary } from './usage-contract';
+import { DeletionGuardSchema, type HeldDeletions } from './deletion-guard';
+import { ApplicationAccountsSchema, type UsageSummary } from './usage';
 
 export const SYNC_WORKFLOW_TYPE = 'pingOneSync';
 export const DEFAULT_TASK_QUEUE = 'pingone-torii-sync';
@@ -213,3 +214,6 @@ export interface UsageReadProgress {
   /** The Worker app may not read audit activities: the read stopped (a warning says so in the result). */
   denied: boolean;
 }
+
+/** The sync's progress, answered by the running workflow (and by `watch`, `status` and the UI). */
+export const progressQuery = defineQuery<SyncProgress>(PROGRESS_QUERY);

@@ -2,7 +2,7 @@
 // Connect, the input it validates (the sync's `connectionId` and `pingOne` parts, same rules), and
 // the list of checks it answers. Pure data and zod only: the workflow bundle imports it.
 import { z } from 'zod';
-import { ConnectionIdSchema, PingOneConnectionSchema } from './contract';
+import { ConnectionIdSchema, PingOneConnectionSchema } from './sync';
 
 export const VERIFY_WORKFLOW_TYPE = 'pingOneVerifyConnection';
 

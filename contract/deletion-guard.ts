@@ -2,6 +2,7 @@
 // `options.deletionGuard`, their defaults, and the updates that approve or reject a held sync's
 // deletions (names and shapes the CLI and Torii's backend use). Pure data and zod only: the workflow
 // bundle imports it.
+import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { wrongType } from './input-words';
 
@@ -73,3 +74,7 @@ export interface DeletionDecision {
   /** The held mapped applications' files the decision covers. */
   applications: AppDeletions[];
 }
+
+/** The operator's answer to a held sync (client/deletion-approval.ts sends them; the guard handles them). */
+export const approveDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(APPROVE_DELETIONS_UPDATE);
+export const rejectDeletionsUpdate = defineUpdate<DeletionDecision, [DeletionDecisionArgs]>(REJECT_DELETIONS_UPDATE);
