@@ -9,7 +9,7 @@ import { mkdtemp, readdir, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../activities';
+import { createActivities } from '../worker/activities';
 import type { Sql } from '../activities/store/sql';
 import type { SyncMetrics } from '../contract/metrics';
 import type { ToriiTarget } from '../contract/sync';
