@@ -7,7 +7,7 @@ import { reportingProblems, ProblemError } from '../problem';
 import type { Sql } from '../store/sql';
 import { openSnapshot } from '../store/snapshots';
 import { adminCandidates } from '../store/access';
-import { adminCheckFacts, insertAdminUsers, insertRoles, type SnapshotKey } from '../store/pages';
+import { adminCheckFacts, insertAdminUsers, upsertRoles, type SnapshotKey } from '../store/pages';
 import { recordUsageEvents, type UsageEventRow, type UsageWindow } from '../store/usage';
 import { adminRoleIds, isAdminAssignment } from './admin-roles';
 import type { PingOneApiDeps } from './api';
@@ -127,7 +127,7 @@ export function createPingOneActivities(deps: PingOneActivityDeps) {
         if (facts.roles.length === 0) {
           // PingOne's built-in roles (`GET /v1/roles`, organization level), following next links if it pages.
           const roles = (await readAll(api, `${api.target.apiBaseUrl}/roles`, 'roles', 'roles')).map(toRole);
-          await insertRoles(deps.sql, args, roles.filter((role): role is NonNullable<typeof role> => role !== undefined));
+          await upsertRoles(deps.sql, args, roles.filter((role): role is NonNullable<typeof role> => role !== undefined));
           facts = await adminCheckFacts(deps.sql, args);
         }
         const adminIds = new Set(adminRoleIds(facts.roles));
