@@ -1,11 +1,20 @@
 // Turns a connection's form values into a ready PingOne API client: endpoints resolved and checked
-// against the host policy (refused before any request), classification facts attached.
+// against the host policy (refused before any request), classification facts attached; the audit
+// API on a budget of its own.
 import { createHash } from 'node:crypto';
 import { ProblemError } from './problem';
 import { registerSecret } from './redact';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
 import type { PingOneConnection, RateLimitOptions } from '../contract/sync';
+import { DEFAULT_AUDIT_REQUESTS_PER_SECOND, type UsageSettings } from './pingone/audit';
+
+/** What every PingOne activity is called with: the connection, and its license's rate limit. */
+export interface ConnectionArgs {
+  connectionId: string;
+  pingOne: PingOneConnection;
+  rateLimit?: RateLimitOptions;
+}
 
 export function endpointsFor(pingOne: PingOneConnection, policy: HostPolicy): ResolvedEndpoints {
   // First, so no message about the hosts (a secret pasted into the Token URL) can carry it.
@@ -54,4 +63,18 @@ export function pingOneApiFor(pingOne: PingOneConnection, policy: HostPolicy, de
       environmentId: pingOne.environmentId,
     },
   });
+}
+
+/**
+ * The audit API of a connection: the management API's target with the license's audit budget, so
+ * the usage read and the listings run side by side without starving each other.
+ */
+export function auditApiFor(args: ConnectionArgs, deps: PingOneApiDeps & { hostPolicy: HostPolicy; usage?: UsageSettings }): PingOneApi {
+  const api = pingOneApiFor(args.pingOne, deps.hostPolicy, deps, args.rateLimit);
+  const tokenUrl = endpointsFor(args.pingOne, deps.hostPolicy).tokenUrl;
+  const budget = deps.budgets.for(`audit|${licenseKeyOf(args.pingOne, tokenUrl, args.rateLimit)}`, {
+    requestsPerSecond: deps.usage?.requestsPerSecond ?? DEFAULT_AUDIT_REQUESTS_PER_SECOND,
+    concurrency: 2,
+  });
+  return new PingOneApi(deps, { ...api.target, budget });
 }

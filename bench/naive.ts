@@ -1,7 +1,8 @@
 // The naive baseline: the same store, the same activities and the same Torii file, run one request
 // after another with a single user cursor chain, no Temporal and no concurrency. What a first
 // connector would do; the benchmark measures ours against it.
-import { createActivities, type ActivityDeps, type ConnectionArgs } from '../activities';
+import type { ConnectionArgs } from '../activities/connection';
+import { createActivities, type ActivityDeps } from '../worker/activities';
 import type { ListingRef } from '../activities/pingone/listings';
 import type { ToriiTarget } from '../contract/sync';
 

@@ -2,7 +2,7 @@
 // embedded default, migrated here), the HTTP client, the worker-wide token cache and rate budgets.
 import { resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities';
+import type { ActivityDeps } from './activities';
 import { countingRequests } from '../activities/request-metrics';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { createHttp } from '../activities/pingone/http';

@@ -2,7 +2,7 @@
 // the files folder of what a killed worker left behind.
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, type ActivityDeps } from './activities';
 import { redactingActivityInterceptors } from '../activities/redacting-interceptor';
 import { sweepLeftovers } from '../activities/staged-files';
 import { activityInterceptors } from './activity-interceptors';

@@ -2,7 +2,12 @@
 // activities through, by the system the activity talks to. Temporal's retry policy is the only retry
 // layer (README "Who retries what"); activity options are not commands, so changing them needs no patch.
 import { proxyActivities } from '@temporalio/workflow';
-import type { SyncActivities } from '../activities';
+import type { PingOneActivities } from '../activities/pingone/activities';
+import type { StoreActivities } from '../activities/store/activities';
+import type { ToriiActivities } from '../activities/torii/activities';
+
+/** Every activity the worker registers (worker/activities.ts composes the three ports). */
+type SyncActivities = PingOneActivities & ToriiActivities & StoreActivities;
 
 // How long the server waits for a running activity's heartbeat before it retries the activity
 // elsewhere: how soon a sync recovers from a worker that died mid-activity (worker/heartbeat.ts

@@ -1,7 +1,7 @@
 // One page of a listing: the activity that fetches and writes it, and what its outcome changes in
 // the checkpoint (the listing's next link, the counts, the skipped records). A paging cursor that
 // expired sends the listing back to its first page, a bounded number of times.
-import type { ConnectionArgs } from '../activities';
+import type { ConnectionArgs } from '../activities/connection';
 import type { ListingState, SyncCheckpoint } from '../contract/checkpoint';
 import { pageSummary } from './activity-summaries';
 import { pingOne } from './activity-options';

@@ -3,7 +3,7 @@
 // groups bring member listings), so the work is a queue that grows while it drains. Stops cleanly
 // (every in-flight page finished and recorded) when the workflow should continue as new.
 import { condition, workflowInfo } from '@temporalio/workflow';
-import type { ConnectionArgs } from '../activities';
+import type { ConnectionArgs } from '../activities/connection';
 import type { ListingState, SyncCheckpoint } from '../contract/checkpoint';
 import { fetchOne } from './listing-page';
 import type { SyncProgressBoard } from './progress';

@@ -8,7 +8,7 @@
 // checkpoint; when the server suggests it, the workflow continues as new carrying that checkpoint.
 // No I/O here: activities do it all.
 import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
-import type { ConnectionArgs } from '../activities';
+import type { ConnectionArgs } from '../activities/connection';
 import { pingOne, store, torii } from './activity-options';
 import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from '../contract/sync';
 import { CHECKPOINT_VERSION, parseCheckpoint, type SyncCheckpoint } from '../contract/checkpoint';

@@ -5,9 +5,9 @@
 // the mapped applications' users settled before the deletion guard (which weighs their deletions
 // with the main file's), and after the main file one file per mapped application, each to its
 // own app account.
-import type { ConnectionArgs } from '../activities';
+import type { ConnectionArgs } from '../activities/connection';
 import type { UsageWindow } from '../activities/store/usage';
-import type { SettledAppOutcome } from '../activities/usage-activities';
+import type { SettledAppOutcome } from '../activities/store/activities';
 import type { SyncCheckpoint, UsageReadState } from '../contract/checkpoint';
 import type { UsageReadProgress, ValidSyncInput } from '../contract/sync';
 import type { AppDeletions } from '../contract/deletion-guard';

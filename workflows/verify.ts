@@ -6,7 +6,7 @@
 // not checked. No I/O here: each check is an activity.
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { verifyChecks } from './activity-options';
-import type { VerifyCheckOutcome } from '../activities/verify';
+import type { VerifyCheckOutcome } from '../activities/pingone/connection-test';
 import { describeInputProblems } from '../contract/sync';
 import { failureCause } from './failure-cause';
 import { unencryptedInputFailure } from './unencrypted-input';

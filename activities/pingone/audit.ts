@@ -2,8 +2,17 @@
 // window, at most 14 days, and the sign-on action types), and an audit event turned into "this
 // user signed on to that application at this time". Per PingOne's audit reporting data model the
 // application used is the event's `actors.client` and the user its USER resource (or `actors.user`).
-// Pure: the activity that pages through them is in usage-activities.ts.
+// Pure: the activity that pages through them is readUsagePage (pingone/activities.ts).
 import type { UsageEventRow, UsageWindow } from '../store/usage';
+
+export interface UsageSettings {
+  /** PINGONE_USAGE_ACTION_TYPES */
+  actionTypes: string[];
+  /** PINGONE_AUDIT_REQUESTS_PER_SECOND: the audit budget per license. */
+  requestsPerSecond: number;
+}
+
+export const DEFAULT_AUDIT_REQUESTS_PER_SECOND = 4;
 
 /** PingOne answers at most 14 days per query and keeps about that much immediately readable. */
 export const AUDIT_QUERY_SPAN_MS = 14 * 24 * 3600 * 1000;

@@ -1,6 +1,7 @@
 // Derives who may use which application once a listing is complete, inside the database so no
 // step holds the directory in memory. PingOne stores no assignment: access follows each app's group
-// access control, and a member of a child group counts as a member of every ancestor.
+// access control, and a member of a child group counts as a member of every ancestor. Admin-only
+// apps are resolved only as far as PINGONE_ADMIN_LOOKUP_LIMIT affords (planAdminLookups).
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
@@ -41,6 +42,32 @@ export interface AdminOnlyApplication {
   appId: string;
   name: string;
   candidates: number;
+}
+
+export interface AccessPlan {
+  /** Admin-only apps whose candidates' role assignments will be read. */
+  resolveAppIds: string[];
+  omittedAppIds: string[];
+  warnings: string[];
+}
+
+/**
+ * Which admin-only apps are affordable to resolve: telling their admins apart costs one request per
+ * candidate user, so an app with more candidates than `lookupLimit` is left out with a warning.
+ */
+export function planAdminLookups(apps: AdminOnlyApplication[], lookupLimit: number): AccessPlan {
+  const plan: AccessPlan = { resolveAppIds: [], omittedAppIds: [], warnings: [] };
+  for (const app of apps) {
+    if (app.candidates <= lookupLimit) plan.resolveAppIds.push(app.appId);
+    else {
+      plan.omittedAppIds.push(app.appId);
+      plan.warnings.push(
+        `Application "${app.name}" (${app.appId}) is for admin users only; telling them apart would take ${app.candidates} requests ` +
+          `(one per candidate user), so its license was left out. Raise PINGONE_ADMIN_LOOKUP_LIMIT above ${app.candidates} to include it.`,
+      );
+    }
+  }
+  return plan;
 }
 
 /**

@@ -5,13 +5,17 @@ import { ANCESTRY, OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
 
-export interface SentUserRow {
+/** A user as it is sent: in the sync's file (SentUserRow) and in a mapped application's (AppAccountUserRow). */
+export interface SentUserFields {
   user_id: string;
   email: string;
   first_name: string;
   last_name: string;
   status: 'active' | 'deleted';
   external_status: string;
+}
+
+export interface SentUserRow extends SentUserFields {
   last_sign_on: string | null;
   roles: string[];
 }

@@ -1,6 +1,6 @@
 // Decides exactly what the Torii file will hold for a complete snapshot: the users sent (with the
 // reason any is skipped), the users sent as deleted, and one uniquely named license per app.
-import type { SkippedRecords, SkipReason, StoreApplicationSkipReason } from '../../contract/sync';
+import type { SkippedRecords, SkipReason, StoreApplicationSkipReason, SyncCounts } from '../../contract/sync';
 import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
 import type { Sql } from './sql';
@@ -11,15 +11,12 @@ const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
 /** How many skipped applications' ids the result names per reason. */
 const IDS_NAMED = 5;
 
-export interface FinalizedSnapshot {
-  usersActive: number;
-  usersDisabled: number;
-  usersLocked: number;
-  usersVerificationRequired: number;
-  usersDeleted: number;
-  usersSkipped: Record<SkipReason, number>;
-  applications: number;
-  licenseAssignments: number;
+/** The sync result's counts the store settles, with what the result makes its warnings of. */
+export interface FinalizedSnapshot
+  extends Pick<
+    SyncCounts,
+    'usersActive' | 'usersDisabled' | 'usersLocked' | 'usersVerificationRequired' | 'usersDeleted' | 'usersSkipped' | 'applications' | 'licenseAssignments'
+  > {
   /** Applications listed but given no license, by reason, with the first few ids. */
   applicationsSkipped: Record<StoreApplicationSkipReason, SkippedRecords>;
   /** Licensed applications whose group rule lists no group: their license lists nobody. */

@@ -27,13 +27,7 @@ export async function upsertUsers(sql: Sql, key: SnapshotKey, rows: UserRow[]): 
 }
 
 export async function upsertGroups(sql: Sql, key: SnapshotKey, rows: GroupRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql.query(
-    `INSERT INTO snapshot_groups (connection_id, snapshot_id, group_id, name)
-     SELECT $1, $2, r.group_id, r.name FROM jsonb_to_recordset($3::jsonb) AS r(group_id text, name text)
-     ON CONFLICT (connection_id, snapshot_id, group_id) DO UPDATE SET name = EXCLUDED.name`,
-    [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(rows, (r) => r.group_id))],
-  );
+  await upsertNames(sql, key, 'snapshot_groups', 'group_id', rows.map((r) => ({ id: r.group_id, name: r.name })));
 }
 
 export async function upsertPopulations(sql: Sql, key: SnapshotKey, rows: PopulationRow[]): Promise<void> {
@@ -90,13 +84,24 @@ export async function insertAdminUsers(sql: Sql, key: SnapshotKey, userIds: stri
 }
 
 /** PingOne's roles as this sync read them from GET /roles. */
-export async function insertRoles(sql: Sql, key: SnapshotKey, roles: { id: string; name: string }[]): Promise<void> {
-  if (roles.length === 0) return;
+export async function upsertRoles(sql: Sql, key: SnapshotKey, roles: { id: string; name: string }[]): Promise<void> {
+  await upsertNames(sql, key, 'snapshot_roles', 'role_id', roles);
+}
+
+/** A snapshot's named things by id (groups, roles): one statement, the name of a repeated id updated. */
+async function upsertNames(
+  sql: Sql,
+  key: SnapshotKey,
+  table: 'snapshot_groups' | 'snapshot_roles',
+  idColumn: 'group_id' | 'role_id',
+  rows: { id: string; name: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
   await sql.query(
-    `INSERT INTO snapshot_roles (connection_id, snapshot_id, role_id, name)
+    `INSERT INTO ${table} (connection_id, snapshot_id, ${idColumn}, name)
      SELECT $1, $2, r.id, r.name FROM jsonb_to_recordset($3::jsonb) AS r(id text, name text)
-     ON CONFLICT (connection_id, snapshot_id, role_id) DO UPDATE SET name = EXCLUDED.name`,
-    [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(roles, (r) => r.id))],
+     ON CONFLICT (connection_id, snapshot_id, ${idColumn}) DO UPDATE SET name = EXCLUDED.name`,
+    [key.connectionId, key.snapshotId, JSON.stringify(dedupeBy(rows, (r) => r.id))],
   );
 }
 

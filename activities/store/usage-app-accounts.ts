@@ -5,6 +5,7 @@
 // application as the store knows it when settled. Read back in user id order.
 import { OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
+import type { SentUserFields } from './file-rows';
 import { lastPublishedSnapshotId } from './snapshots';
 import type { Sql } from './sql';
 
@@ -76,13 +77,7 @@ export async function settleAppAccount(sql: Sql, key: SnapshotKey, appId: string
   });
 }
 
-export interface AppAccountUserRow {
-  user_id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  status: 'active' | 'deleted';
-  external_status: string;
+export interface AppAccountUserRow extends SentUserFields {
   last_sign_on_at: Date | null;
 }
 

@@ -45,9 +45,10 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
   }
 }
 
-type Write = (chunk: string) => Promise<void>;
+export type Write = (chunk: string) => Promise<void>;
 
-async function writePart(path: string, fill: (write: Write) => Promise<number>): Promise<{ bytes: number; count: number }> {
+/** Streams `fill`'s chunks to `path`, owner only; answers the bytes written and what `fill` counted. */
+export async function writePart(path: string, fill: (write: Write) => Promise<number>): Promise<{ bytes: number; count: number }> {
   // Owner only, from the first byte: the file holds a directory of people.
   const out = createWriteStream(path, { encoding: 'utf8', mode: FILE_MODE });
   let bytes = 0;

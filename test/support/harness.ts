@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { ActivityDeps } from '../../activities';
+import type { ActivityDeps } from '../../worker/activities';
 import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
 import { startSync } from '../../client/start-sync';

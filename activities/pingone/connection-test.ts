@@ -6,19 +6,16 @@
 // attempt), and a transient failure (network, timeout, 429, 5xx) for the first few attempts.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { VerifyCheck, VerifyCheckName } from '../contract/verify';
-import type { ConnectionArgs } from '.';
-import { endpointsFor, pingOneApiFor } from './connection';
-import type { PingOneApi, PingOneApiDeps } from './pingone/api';
-import type { UsageSettings } from './usage-activities';
-import { malformedAnswer, mayBePropagating, populationsHidden } from './pingone/classify';
-import type { HostPolicy } from './pingone/hosts';
-import { embeddedRecords, nextLink } from './pingone/listings';
-import { toPopulationRow, type PopulationRow } from './pingone/records';
-import { ProblemError, toFailure, type Problem } from './problem';
-import { redact } from './redact';
-import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION_TYPES } from './pingone/audit';
-import { auditApiFor } from './usage-activities';
+import type { VerifyCheck, VerifyCheckName } from '../../contract/verify';
+import { auditApiFor, endpointsFor, pingOneApiFor, type ConnectionArgs } from '../connection';
+import type { PingOneApi, PingOneApiDeps } from './api';
+import { malformedAnswer, mayBePropagating, populationsHidden } from './classify';
+import type { HostPolicy } from './hosts';
+import { embeddedRecords, nextLink } from './listings';
+import { toPopulationRow, type PopulationRow } from './records';
+import { ProblemError, toFailure, type Problem } from '../problem';
+import { redact } from '../redact';
+import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION_TYPES, type UsageSettings } from './audit';
 
 export const DEFAULT_PROPAGATION_GRACE_MS = 60_000;
 /** Attempts a transient failure gets before the check reports it. */
@@ -45,26 +42,21 @@ export interface VerifyCheckOutcome {
 
 type Finding = { cause: string; region?: string };
 
-export function createVerifyActivities(deps: VerifyDeps) {
+/** Runs one check of the connection test; throws only to be asked again (see the file comment). */
+export async function verifyCheck(args: VerifyCheckArgs, deps: VerifyDeps): Promise<VerifyCheckOutcome> {
   const graceMs = deps.propagationGraceMs ?? DEFAULT_PROPAGATION_GRACE_MS;
-
-  return {
-    /** Runs one check of the connection test; throws only to be asked again (see the file comment). */
-    async verifyCheck(args: VerifyCheckArgs): Promise<VerifyCheckOutcome> {
-      const info = Context.current().info;
-      try {
-        const found = await runCheck(args, deps);
-        const check: VerifyCheck = { name: args.check, status: 'ok', cause: redact(found.cause), fix: '', type: null, correlationId: null };
-        return { check, region: found.region };
-      } catch (err) {
-        const problem = problemOf(err);
-        const stillPropagating = mayBePropagating(problem) && Date.now() - info.scheduledTimestampMs < graceMs;
-        if (stillPropagating) throw expectedRetry(problem);
-        if (problem.retryable && info.attempt < TRANSIENT_ATTEMPTS) throw toFailure(problem);
-        return { check: failedCheck(args.check, problem) };
-      }
-    },
-  };
+  const info = Context.current().info;
+  try {
+    const found = await runCheck(args, deps);
+    const check: VerifyCheck = { name: args.check, status: 'ok', cause: redact(found.cause), fix: '', type: null, correlationId: null };
+    return { check, region: found.region };
+  } catch (err) {
+    const problem = problemOf(err);
+    const stillPropagating = mayBePropagating(problem) && Date.now() - info.scheduledTimestampMs < graceMs;
+    if (stillPropagating) throw expectedRetry(problem);
+    if (problem.retryable && info.attempt < TRANSIENT_ATTEMPTS) throw toFailure(problem);
+    return { check: failedCheck(args.check, problem) };
+  }
 }
 
 export function failedCheck(name: VerifyCheckName, problem: Pick<Problem, 'type' | 'cause' | 'fix' | 'correlationId'>): VerifyCheck {
