@@ -14,9 +14,9 @@ import type { Sql } from '../activities/store/sql';
 import type { SyncMetrics } from '../contract/metrics';
 import type { ToriiTarget } from '../contract/sync';
 import { activityDeps } from '../worker/wiring';
-import { generateDirectory } from './sim/directory';
-import { expectedToriiFile, type ToriiFile } from './sim/expected';
-import type { SimClient } from './sim/pingone';
+import { generateDirectory } from '../sim/directory';
+import { expectedToriiFile, type ToriiFile } from './oracle/expected';
+import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 
