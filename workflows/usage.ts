@@ -13,7 +13,7 @@ import type { UsageReadProgress, ValidSyncInput } from '../contract/sync';
 import type { AppDeletions } from '../contract/deletion-guard';
 import { pingOne, store, torii } from './activity-options';
 import { causeType } from './failure-cause';
-import { shouldContinueAsNew } from './listing-runner';
+import { shouldContinueAsNew } from './listing-queue';
 import type { SyncProgressBoard } from './progress';
 import type { AppAccountResult, UsageSummary } from '../contract/usage';
 import { usageSlices, type UsageSlice } from './usage-slices';
