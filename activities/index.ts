@@ -8,7 +8,7 @@ import { endpointsFor, pingOneApiFor } from './connection';
 import { ProblemError, reportingProblems } from './problem';
 import { malformedAnswer } from './pingone/classify';
 import type { PingOneApi } from './pingone/api';
-import { dryRunFilePath, removeOlderDryRuns, stagedUploadPath } from './staged-files';
+import { dryRunFilePath, removeOlderDryRuns, stagedFileReady, stagedUploadPath } from './staged-files';
 import type { RateBudgets } from './pingone/rate-budget';
 import type { HostPolicy } from './pingone/hosts';
 import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
@@ -24,7 +24,7 @@ import { finalizeSnapshot, type FinalizedSnapshot } from './store/finalize';
 import { adminCheckFacts, insertAdminUsers, insertRoles, type SnapshotKey } from './store/pages';
 import { closeSnapshot, lastPublishedSnapshotId, openSnapshot } from './store/snapshots';
 import type { Sql } from './store/sql';
-import { DIRECT_UPLOAD_LIMIT, toriiApi, type ToriiSink } from './torii/api';
+import { toriiApi, type ToriiSink } from './torii/api';
 import { writeToriiFile } from './torii/file';
 import type { SyncMetrics } from '../contract/metrics';
 import { createVerifyActivities } from './verify';
@@ -98,6 +98,20 @@ export interface AccessPlan {
 export interface PublishArgs extends SnapshotKey {
   torii: ToriiTarget;
   dryRun: boolean;
+}
+
+export interface BuiltToriiFile {
+  /** Where a dry run kept the file; null when it is staged for uploadToriiFile (a path on this host only). */
+  filePath: string | null;
+  bytes: number;
+  users: number;
+  licenses: number;
+}
+
+export interface UploadArgs extends SnapshotKey {
+  torii: ToriiTarget;
+  /** The size buildToriiFile answered: a staged file of another size is not the one it built. */
+  bytes: number;
 }
 
 /** PingOne's built-in roles (`GET /v1/roles`, organization level), following next links if it pages. */
@@ -259,7 +273,43 @@ export function createActivities(deps: ActivityDeps) {
       return { previousUsers: await previousSentUsers(deps.sql, args) };
     },
 
-    /** Builds the Torii file from the store and uploads it (a dry run keeps it instead). */
+    /**
+     * Builds the Torii file from the store: a dry run keeps it, otherwise it is staged for
+     * uploadToriiFile, so a retried upload sends the same file instead of building it again.
+     */
+    async buildToriiFile(args: SnapshotKey & { dryRun: boolean }): Promise<BuiltToriiFile> {
+      return reportingProblems(async () => {
+        const path = args.dryRun
+          ? await dryRunFilePath(deps.filesDir, args.connectionId, args.snapshotId)
+          : await stagedUploadPath(deps.filesDir, args.connectionId, args.snapshotId);
+        const file = await writeToriiFile(deps.sql, args, path);
+        if (args.dryRun) await removeOlderDryRuns(file.path);
+        return { filePath: args.dryRun ? file.path : null, bytes: file.bytes, users: file.users, licenses: file.licenses };
+      });
+    },
+
+    /** Uploads the file buildToriiFile staged and removes it once Torii has it. */
+    async uploadToriiFile(args: UploadArgs): Promise<{ fileId: number }> {
+      return reportingProblems(async () => {
+        const sink = sinkFor(args.torii);
+        const path = await stagedUploadPath(deps.filesDir, args.connectionId, args.snapshotId);
+        // Workers are a fleet that shares the store (PostgreSQL) but not a disk: this attempt may
+        // run on another host than the build, or after a starting worker swept the staged file.
+        // Then the file is built again from the store (the finalized snapshot gives the same
+        // file); on the host that built it, a retried upload sends the staged file as it is.
+        const bytes = (await stagedFileReady(path, args.bytes)) ? args.bytes : (await writeToriiFile(deps.sql, args, path)).bytes;
+        const uploaded = await sink.upload(path, bytes);
+        deps.metrics.toriiUploads.add(1, { via: uploaded.via });
+        // Kept after a failed attempt, for the retry; removed once Torii has it.
+        await rm(path, { force: true });
+        return { fileId: uploaded.fileId };
+      });
+    },
+
+    /**
+     * Kept for replay: histories recorded before buildToriiFile and uploadToriiFile schedule it.
+     * Builds the Torii file from the store and uploads it (a dry run keeps it instead).
+     */
     async publishSnapshot(args: PublishArgs): Promise<{ fileId: number | null; filePath: string | null; bytes: number }> {
       return reportingProblems(async () => {
         const sink = args.dryRun ? undefined : sinkFor(args.torii);
@@ -272,9 +322,9 @@ export function createActivities(deps: ActivityDeps) {
           return { fileId: null, filePath: file.path, bytes: file.bytes };
         }
         try {
-          const fileId = await sink.upload(file.path, file.bytes);
-          deps.metrics.toriiUploads.add(1, { via: file.bytes <= DIRECT_UPLOAD_LIMIT ? 'direct' : 'presigned' });
-          return { fileId, filePath: null, bytes: file.bytes };
+          const uploaded = await sink.upload(file.path, file.bytes);
+          deps.metrics.toriiUploads.add(1, { via: uploaded.via });
+          return { fileId: uploaded.fileId, filePath: null, bytes: file.bytes };
         } finally {
           await rm(file.path, { force: true });
         }

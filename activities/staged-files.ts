@@ -4,7 +4,7 @@
 // people, so they are 0600 in 0700 folders, and every path is resolved and checked to stay inside
 // the folder whatever a checkpoint says. Leftovers of a worker that was killed mid-write or
 // mid-upload are swept when a worker starts.
-import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ProblemError } from './problem';
 
@@ -13,8 +13,9 @@ export const FOLDER_MODE = 0o700;
 /** Connection ids start with a letter or digit, so no connection's folder is this one. */
 const STAGING = '.staging';
 /**
- * Older than the publish activity may run (its start-to-close timeout), a staged or partial file
- * belongs to no live worker, even one sharing the folder.
+ * Older than the build or upload activity may run (their start-to-close timeout), a staged or
+ * partial file belongs to no live worker, even one sharing the folder: the upload touches its staged
+ * file when it starts, so a file waiting for a retried upload is swept only when no attempt runs.
  */
 export const LEFTOVER_AGE_MS = 15 * 60_000;
 
@@ -56,6 +57,21 @@ export async function stagedUploadPath(dir: string, connectionId: string, snapsh
   const path = insideFilesDir(dir, STAGING, connectionId, `${snapshotId}.json`);
   await ensureFolder(dir, resolve(path, '..'));
   return path;
+}
+
+/**
+ * Whether `path` holds the staged file of `bytes` bytes a build on this host left; if so its time is
+ * set to now, so a starting worker's sweep leaves it to the upload that is about to read it.
+ */
+export async function stagedFileReady(path: string, bytes: number): Promise<boolean> {
+  const found = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (found?.size !== bytes) return false;
+  const now = new Date();
+  await utimes(path, now, now);
+  return true;
 }
 
 /** After a dry run kept `kept`: the connection's older dry-run files go. */

@@ -170,7 +170,7 @@ export function createUsageActivities(deps: UsageDeps, sinkFor: (torii: ToriiTar
         const built = { users: file.users, lastUsedDates: file.lastUsedDates };
         if (args.dryRun) return { ...built, fileId: null, filePath: file.path };
         try {
-          const fileId = await sinkFor(args.torii).upload(file.path, file.bytes);
+          const { fileId } = await sinkFor(args.torii).upload(file.path, file.bytes);
           return { ...built, fileId, filePath: null };
         } finally {
           await rm(file.path, { force: true });

@@ -12,8 +12,14 @@ import { classifyToriiAnswer, classifyToriiTransport, toriiResponseTooLarge, typ
 
 export const DIRECT_UPLOAD_LIMIT = 3 * 1024 * 1024;
 
+/** How a file reached Torii: the sink says, since only it knows the limit it was configured with. */
+export interface UploadedFile {
+  fileId: number;
+  via: 'direct' | 'presigned';
+}
+
 export interface ToriiSink {
-  upload(path: string, bytes: number): Promise<number>;
+  upload(path: string, bytes: number): Promise<UploadedFile>;
   sync(fileId: number, appAccountId: number): Promise<void>;
 }
 
@@ -61,7 +67,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
         const form = new FormData();
         form.set('file', await openAsBlob(path, { type: 'application/json' }), name);
         form.set('type', 'customIntegrationData');
-        return fileIdOf(await call('upload', () => http.post(`${base}/files/upload`, { body: form, headers: auth })), 'upload');
+        return { fileId: fileIdOf(await call('upload', () => http.post(`${base}/files/upload`, { body: form, headers: auth })), 'upload'), via: 'direct' };
       }
       // A presigned URL lives 5 minutes: when the PUT is refused as expired, ask for a new one.
       for (let attempt = 1; ; attempt++) {
@@ -87,7 +93,8 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
           throw err;
         }
         const filePath = params.filePath;
-        return fileIdOf(await call('register', () => http.post(`${base}/files`, { json: { path: filePath, type: 'customIntegrationData' }, headers: auth })), 'register');
+        const fileId = fileIdOf(await call('register', () => http.post(`${base}/files`, { json: { path: filePath, type: 'customIntegrationData' }, headers: auth })), 'register');
+        return { fileId, via: 'presigned' };
       }
     },
     async sync(fileId, appAccountId) {
