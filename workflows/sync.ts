@@ -8,7 +8,7 @@
 // users, groups, applications and populations page by page, then each group's members and parents,
 // the usage read beside; resolve who may use which app; settle deletions against the last published
 // snapshot (only now, after a complete listing) and hold for approval when that would delete too
-// many; publish the Torii file and ask Torii to sync it; close the snapshot. Every page is one
+// many; build the Torii file, upload it and ask Torii to sync it; close the snapshot. Every page is one
 // activity whose next link is the checkpoint; when the server suggests it, the workflow continues
 // as new carrying that checkpoint. No I/O here: activities do it all.
 import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
@@ -150,10 +150,21 @@ async function settle(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoin
 /** Publish: the Torii file, Torii's sync of it, then each mapped application's file. A dry run uploads nothing. */
 async function publish(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, apps: SettledApp[], board: SyncProgressBoard) {
   board.enterPhase('publishing');
-  const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun: input.options.dryRun });
+  const dryRun = input.options.dryRun;
+  // Syncs started before the file was built and uploaded apart built it in the upload's activity.
+  const published = patched('build-then-upload') ? await buildThenUpload(input, key) : await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
   const usage = cp.usage ? await publishAppAccounts(input, cp, apps) : undefined;
   return { published, usage };
+}
+
+/** The file built once from the store, then uploaded: a retried upload sends that file and does not build it again. */
+async function buildThenUpload(input: ValidSyncInput, key: SnapshotKey): Promise<{ fileId: number | null; filePath: string | null }> {
+  const dryRun = input.options.dryRun;
+  const built = await store.buildToriiFile({ ...key, dryRun });
+  if (dryRun) return { fileId: null, filePath: built.filePath };
+  const { fileId } = await torii.uploadToriiFile({ ...key, torii: input.torii, bytes: built.bytes });
+  return { fileId, filePath: null };
 }
 
 type Outcome = { accessWarnings: string[] } & Awaited<ReturnType<typeof settle>> & Awaited<ReturnType<typeof publish>>;
