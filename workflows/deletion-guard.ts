@@ -23,7 +23,7 @@ import type { SyncProgressBoard } from './progress';
 type Limits = { maxDeletedShare: number; maxDeletedUsers: number };
 
 /** More than the share AND more than the number: a small directory losing 3 of 20 users is not held. */
-export function tripsGuard(usersDeleted: number, previousUsers: number, limits: Limits): boolean {
+function tripsGuard(usersDeleted: number, previousUsers: number, limits: Limits): boolean {
   return usersDeleted > limits.maxDeletedUsers && usersDeleted > limits.maxDeletedShare * previousUsers;
 }
 

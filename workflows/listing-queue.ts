@@ -11,9 +11,9 @@
 // one the next batch of member and parent listings, a split population's last chain its count
 // check. The lane that finished the listing runs that follow-up at once, in the same workflow task
 // as the page that ended it (so the commands keep the order recorded histories have); what it adds
-// joins the queue's end. The listing is done when nothing is open, running or being planned; the
-// lanes stop early, every in-flight page finished and recorded, when the workflow should continue
-// as new.
+// joins the queue's end. The List phase is done (`listed`) when no listing is open, running or
+// being planned; the lanes stop early, every in-flight page finished and recorded, when the
+// workflow should continue as new.
 import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities';
 import { newListing, type ListingKind, type ListingState, type SyncCheckpoint } from '../contract/checkpoint';
@@ -63,7 +63,7 @@ export function listingLanes(cp: SyncCheckpoint): Lanes {
 }
 
 /** What a finished listing brings, as plain data. */
-export type FollowUp =
+type FollowUp =
   /** The populations are listed: plan one chain per population (split by prefix when large). */
   | { do: 'planChains' }
   /** Member and parent listings for the next groups in id order; `first` when the groups listing just ended. */
@@ -72,7 +72,7 @@ export type FollowUp =
   | { do: 'checkPopulation'; populationId: string };
 
 /** The follow-up of a listing at its end, if any; reads the checkpoint, changes nothing. */
-export function followUp(cp: SyncCheckpoint, done: ListingState): FollowUp | undefined {
+function followUp(cp: SyncCheckpoint, done: ListingState): FollowUp | undefined {
   switch (done.ref.kind) {
     case 'populations':
       return { do: 'planChains' };

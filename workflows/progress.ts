@@ -106,7 +106,7 @@ export class SyncProgressBoard {
 }
 
 /** The UI's "current details": one screen of markdown an operator reads at a glance. */
-export function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
+function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
   // Most telling first, paragraphs apart (markdown joins adjacent lines), counts on one line: the UI
   // sizes its details frame to a few lines and clips what is below.
   const paragraphs = [`**Phase** ${state.phase} · started ${state.startedAt}`];
