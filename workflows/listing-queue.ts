@@ -24,6 +24,7 @@ import type { SyncProgressBoard } from './progress';
 /** A ceiling of our own, under the server's, so a run never grows past 10,000 events. */
 const HISTORY_EVENT_CEILING = 8000;
 
+/** Whether to stop paging and continue as new: the lanes here and the usage read's ask it before each page. */
 export function shouldContinueAsNew(): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENT_CEILING;
