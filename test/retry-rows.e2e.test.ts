@@ -299,10 +299,10 @@ describe('who retries what, row by row', () => {
       }
       const pingOneRetry = { initialSeconds: 1, backoff: 2, maximumSeconds: 60, attempts: 10 };
       const toriiRetry = { initialSeconds: 5, backoff: 2, maximumSeconds: 300, attempts: 20 };
-      for (const activity of ['openSync', 'fetchPage', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'closeSnapshot']) {
+      for (const activity of ['openSync', 'fetchPage', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'buildToriiFile', 'closeSnapshot']) {
         expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: pingOneRetry });
       }
-      for (const activity of ['publishSnapshot', 'syncTorii']) expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: toriiRetry });
+      for (const activity of ['uploadToriiFile', 'syncTorii']) expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: toriiRetry });
     });
   });
 
@@ -315,7 +315,7 @@ describe('who retries what, row by row', () => {
       h.torii.faults.add({ kind, respond: toriiError(status, status === 404 ? 'App account not found' : 'Unauthorized') });
       const r = await failedSync(`rt${status}`);
       expect(r.failure.type).toBe(type);
-      const activityType = kind === 'upload' ? 'publishSnapshot' : 'syncTorii';
+      const activityType = kind === 'upload' ? 'uploadToriiFile' : 'syncTorii';
       expect(r.activities.failed).toEqual([{ activityType, attempt: 1, type, nonRetryable: true }]);
       expect(r.torii.filter((q) => q.kind === kind).map((q) => q.status)).toEqual([status]);
     });

@@ -122,6 +122,8 @@ describe('Torii faults, presigned upload', () => {
     const steps = h.torii.requests.slice(from).map((r) => `${r.kind} ${r.status}`).filter((s) => !s.startsWith('sync'));
     expect(steps).toEqual(['uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 403', 'uploadUrl 200', 'presignedPut 200', 'fileRegister 200']);
     const { starts } = await activityHistory(h.env.client, syncWorkflowId(id));
-    expect(starts.filter((s) => s.lastFailure)).toEqual([{ activityType: 'publishSnapshot', attempt: 2, lastFailure: { type: 'ToriiUploadUrlExpired', nonRetryable: false } }]);
+    expect(starts.filter((s) => s.lastFailure)).toEqual([{ activityType: 'uploadToriiFile', attempt: 2, lastFailure: { type: 'ToriiUploadUrlExpired', nonRetryable: false } }]);
+    // The retried upload sent the file built once: the build ran one attempt.
+    expect(starts.filter((s) => s.activityType === 'buildToriiFile').map((s) => s.attempt)).toEqual([1]);
   });
 });

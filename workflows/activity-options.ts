@@ -14,7 +14,7 @@ type SyncActivities = PingOneActivities & ToriiActivities & StoreActivities;
 // makes every activity beat while it runs). Activities that wait on PingOne or Torii keep the
 // worker's event loop free and beat on time. A store activity may not: the embedded store (PGlite)
 // runs each query on the worker's own thread, so a large query holds every heartbeat until it ends.
-export const HEARTBEAT_TIMEOUT = { network: '10s', store: '60s' } as const;
+const HEARTBEAT_TIMEOUT = { network: '10s', store: '60s' } as const;
 
 /** 1 s doubling to 60 s, 10 attempts: a PingOne page or a store write. */
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };

@@ -5,14 +5,13 @@
 // what its app account was sent last: when the main file or any of them exceeds them, the sync
 // waits in phase `awaiting-approval` for the `approveDeletions` update, one decision for all held
 // files; `rejectDeletions` or no decision before the deadline fails it with `DeletionGuardTripped`,
-// naming the counts. A dry run never waits: it only warns.
-import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+// naming the counts. A dry run never waits: it only warns. The guard holds the decision and answers
+// the updates; the workflow registers them (validateDecision, decide).
+import { ApplicationFailure, condition, log } from '@temporalio/workflow';
 import type { SnapshotKey } from '../activities/store/pages';
 import type { ValidSyncInput } from '../contract/sync';
 import {
-  approveDeletionsUpdate,
   DELETION_GUARD_DEFAULTS,
-  rejectDeletionsUpdate,
   type AppDeletions,
   type DeletionDecision,
   type DeletionDecisionArgs,
@@ -24,7 +23,7 @@ import type { SyncProgressBoard } from './progress';
 type Limits = { maxDeletedShare: number; maxDeletedUsers: number };
 
 /** More than the share AND more than the number: a small directory losing 3 of 20 users is not held. */
-export function tripsGuard(usersDeleted: number, previousUsers: number, limits: Limits): boolean {
+function tripsGuard(usersDeleted: number, previousUsers: number, limits: Limits): boolean {
   return usersDeleted > limits.maxDeletedUsers && usersDeleted > limits.maxDeletedShare * previousUsers;
 }
 
@@ -53,21 +52,23 @@ export class DeletionGuard {
   private held: HeldDeletions | undefined;
   private decision: (DeletionDecisionArgs & { approved: boolean }) | undefined;
 
-  /** Registers the updates at the workflow's start, so an early one is refused in words, not as unknown. */
-  constructor(private readonly board: SyncProgressBoard) {
-    const validator = (_args: DeletionDecisionArgs) => {
-      if (!this.held || this.decision) {
-        throw new Error(`This sync is not waiting for an approval of deletions (it is in phase ${board.state.phase}).`);
-      }
-    };
-    const decide = (approved: boolean) => (args: DeletionDecisionArgs): DeletionDecision => {
+  constructor(private readonly board: SyncProgressBoard) {}
+
+  /** The two updates' validator: a decision when none is awaited is refused in words. */
+  readonly validateDecision = (_args: DeletionDecisionArgs): void => {
+    if (!this.held || this.decision) {
+      throw new Error(`This sync is not waiting for an approval of deletions (it is in phase ${this.board.state.phase}).`);
+    }
+  };
+
+  /** The handler of approveDeletions (`approved`) or rejectDeletions: records the decision check() waits for. */
+  decide(approved: boolean): (args: DeletionDecisionArgs) => DeletionDecision {
+    return (args) => {
       const held = this.held as HeldDeletions;
       this.decision = { approved, by: args?.by, reason: args?.reason };
       log.info(approved ? 'Deletions approved' : 'Deletions rejected', { by: args?.by, usersDeleted: held.usersDeleted, previousUsers: held.previousUsers, applications: held.applications.length });
       return { decision: approved ? 'approved' : 'rejected', usersDeleted: held.usersDeleted, previousUsers: held.previousUsers, applications: held.applications };
     };
-    setHandler(approveDeletionsUpdate, decide(true), { validator });
-    setHandler(rejectDeletionsUpdate, decide(false), { validator });
   }
 
   /**

@@ -1,13 +1,13 @@
-// What a running sync shows the outside, all moved by the workflow through this board: the
-// `progress` query's state; the search attributes operators filter on (upserted when a phase or the
-// connection changes, never per page, so history stays small); the UI's current details (markdown,
-// refreshed on every change: they cost no history event; the SDK answers them to the UI's metadata
-// query, so after the sync ends a worker replaying its history shows the final phase); a log line
-// per phase; and the sync's
-// outcome metrics. The workflow only says what happened: enterPhase, update, fail, finish.
-import { log, metricMeter, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+// What a running sync shows the outside, all moved by the workflow through this board: the state
+// the `progress` query answers (the workflow registers the handler); the search attributes operators
+// filter on (upserted when a phase or the connection changes, never per page, so history stays
+// small); the UI's current details (markdown, refreshed on every change: they cost no history
+// event; the SDK answers them to the UI's metadata query, so after the sync ends a worker replaying
+// its history shows the final phase); a log line per phase; and the sync's outcome metrics. The
+// workflow only says what happened: enterPhase, update, fail, finish.
+import { log, metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { progressQuery, type SyncPhase, type SyncProgress, type SyncResult, type ValidSyncInput } from '../contract/sync';
+import { type SyncPhase, type SyncProgress, type SyncResult, type ValidSyncInput } from '../contract/sync';
 import { connectionFacts, type ConnectionFacts } from '../contract/connection-facts';
 import { PingOneEnvironmentId, SyncConnectionId, SyncPhaseAttribute, SyncUsers, ToriiAppAccountId } from '../contract/search-attributes';
 import { syncMetrics } from '../contract/metrics';
@@ -33,7 +33,6 @@ export class SyncProgressBoard {
       startedAt,
       lastError: null,
     };
-    setHandler(progressQuery, () => this.state);
   }
 
   /** Names the connection in the search attributes and details, once the input is valid. */
@@ -107,14 +106,14 @@ export class SyncProgressBoard {
 }
 
 /** The UI's "current details": one screen of markdown an operator reads at a glance. */
-export function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
+function progressDetails(state: SyncProgress, facts: ConnectionFacts | undefined, regionName: string | undefined): string {
   // Most telling first, paragraphs apart (markdown joins adjacent lines), counts on one line: the UI
   // sizes its details frame to a few lines and clips what is below.
   const paragraphs = [`**Phase** ${state.phase} · started ${state.startedAt}`];
   if (state.lastError) paragraphs.push(`**Last problem** ${state.lastError}`);
   paragraphs.push(
     `${state.pagesFetched} pages · ${state.users} users · ${state.groups} groups · ${state.applications} applications · ` +
-      `${state.licenseAssignments} license assignments · ${state.listingsRunning} chains running`,
+      `${state.licenseAssignments} license assignments · ${state.listingsRunning} listings running`,
   );
   const u = state.usageRead;
   if (u) paragraphs.push(`**Usage read** ${u.denied ? 'denied (no audit permission)' : `${u.eventsRead} audit events in ${u.pages} pages · ${u.slicesDone} of ${u.slices} slices read`}`);

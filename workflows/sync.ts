@@ -1,75 +1,54 @@
-// pingOneSync: one connection's PingOne users and application access into Torii.
+// pingOneSync: one connection's PingOne users and application access into Torii. This file owns the
+// sync's order: its handlers, its phases top to bottom, each a small function below, and the moment
+// it continues as new. What each phase does in detail lives beside it: the listing scheduler
+// (listing-queue.ts), the usage read and the mapped applications' files (usage.ts), the deletion
+// guard (deletion-guard.ts), what the outside sees (progress.ts).
 //
-// The story: validate the input; open a snapshot (hosts checked, token acquired); list users,
-// groups, applications and populations page by page, then each group's members and parents; derive
-// who may use which app; settle deletions against the last published snapshot (only now, after a
-// complete listing); hold for approval when that would delete too many (deletion-guard.ts); build
-// and upload the Torii file; ask Torii to sync it. Every page is one activity whose next link is the
-// checkpoint; when the server suggests it, the workflow continues as new carrying that checkpoint.
-// No I/O here: activities do it all.
-import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, uuid4 } from '@temporalio/workflow';
+// Validate the input and the checkpoint; open a snapshot (hosts checked, token acquired); list
+// users, groups, applications and populations page by page, then each group's members and parents,
+// the usage read beside; resolve who may use which app; settle deletions against the last published
+// snapshot (only now, after a complete listing) and hold for approval when that would delete too
+// many; build the Torii file, upload it and ask Torii to sync it; close the snapshot. Every page is
+// one activity whose next link is the checkpoint; when the server suggests it, the workflow
+// continues as new carrying that checkpoint. No I/O here: activities do it all.
+import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities/connection';
+import type { SnapshotKey } from '../activities/store/pages';
 import { pingOne, store, torii } from './activity-options';
-import { describeInputProblems, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from '../contract/sync';
+import { describeInputProblems, progressQuery, SyncInputSchema, type SyncInput, type SyncResult, type ValidSyncInput } from '../contract/sync';
 import { CHECKPOINT_VERSION, parseCheckpoint, type SyncCheckpoint } from '../contract/checkpoint';
+import { approveDeletionsUpdate, rejectDeletionsUpdate } from '../contract/deletion-guard';
 import { DeletionGuard } from './deletion-guard';
 import { rethrowAsSyncFailure } from './failure-cause';
-import { directoryFollowUps, firstListings } from './directory-plan';
-import { runListings } from './listing-runner';
+import { firstListings, listingLanes, runListingQueue } from './listing-queue';
 import { SyncProgressBoard } from './progress';
 import { recordsSkipped, skippedRecordWarnings } from './skipped-records';
 import { unencryptedInputFailure } from './unencrypted-input';
-import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress } from './usage';
-
-export { progressQuery } from '../contract/sync';
-
-/**
- * Every listing a lane holds carries its next link in the checkpoint across continue-as-new (~750
- * bytes with the cursor). At the highest concurrency (64) 128 lanes made a 59 KB checkpoint, near the
- * 64 KB a payload may hold. 48 lanes keep it near 40 KB, and at ~300 ms a page still carry ~160
- * pages/s, more than the default budgets.
- */
-const MAX_LISTING_LANES = 48;
+import { appDeletions, publishAppAccounts, runUsageRead, settleAppAccounts, usageReadProgress, type SettledApp } from './usage';
 
 export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoint): Promise<SyncResult> {
   const board = new SyncProgressBoard(rawResume?.startedAt ?? new Date().toISOString());
   const guard = new DeletionGuard(board);
-  const unencrypted = unencryptedInputFailure(rawInput, 'sync');
-  if (unencrypted) {
-    board.fail(unencrypted);
-    throw unencrypted;
-  }
-  const parsed = SyncInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    const invalid = ApplicationFailure.nonRetryable(
-      `The sync input is invalid: ${describeInputProblems(parsed.error).join('; ')}`,
-      'InvalidSyncInput',
-      { problems: describeInputProblems(parsed.error) },
-    );
-    board.fail(invalid);
-    throw invalid;
-  }
-  const input: ValidSyncInput = parsed.data;
-  const checked = rawResume === undefined ? undefined : parseCheckpoint(rawResume);
-  if (checked && !checked.success) {
-    const invalid = ApplicationFailure.nonRetryable(
-      `The checkpoint to resume from is invalid: ${describeInputProblems(checked.error).join('; ')}`,
-      'InvalidCheckpoint',
-      { problems: describeInputProblems(checked.error) },
-    );
-    board.fail(invalid);
-    throw invalid;
-  }
-  const resume = checked?.checkpoint;
-  const connection: ConnectionArgs = { connectionId: input.connectionId, pingOne: input.pingOne, rateLimit: input.options.rateLimit };
+  // Registered before anything awaits: a query in the first workflow task is answered, and a
+  // decision the sync is not waiting for is refused in words, not as an unknown update.
+  setHandler(progressQuery, () => board.state);
+  setHandler(approveDeletionsUpdate, guard.decide(true), { validator: guard.validateDecision });
+  setHandler(rejectDeletionsUpdate, guard.decide(false), { validator: guard.validateDecision });
 
+  const { input, resume } = validate(rawInput, rawResume, board);
+  const connection: ConnectionArgs = { connectionId: input.connectionId, pingOne: input.pingOne, rateLimit: input.options.rateLimit };
   board.identify(input);
   try {
-    const checkpoint = resume ?? (await begin(connection, board.state.startedAt));
-    board.locate(checkpoint.regionName);
-    const { pagesFetched, users, groups, applications } = checkpoint.counts;
-    board.update({ pagesFetched, users, groups, applications, ...(checkpoint.usage ? { usageRead: usageReadProgress(checkpoint.usage) } : {}) });
-    return await carryOn(input, connection, checkpoint, board, guard);
+    const cp = resume ?? (await open(connection, board.state.startedAt));
+    showCheckpoint(board, cp);
+    // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
+    // promise fails the workflow task with "could not be cloned").
+    if (!(await list(connection, cp, board))) return await continueAsNew<typeof pingOneSync>(input, cp);
+    const key: SnapshotKey = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
+    const access = await resolveAccess(connection, key, cp, board);
+    const settled = await settle(input, key, cp, access.omittedAppIds, board, guard);
+    const published = await publish(input, key, cp, settled.apps, board);
+    return await close(input, key, cp, { ...access, ...settled, ...published }, board);
   } catch (err) {
     // Continuing as new is not a failure: the next run carries on in the same phase.
     if (!(err instanceof ContinueAsNew)) board.fail(err);
@@ -77,7 +56,29 @@ export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoin
   }
 }
 
-async function begin(connection: ConnectionArgs, startedAt: string): Promise<SyncCheckpoint> {
+/** Validate: the input, and the checkpoint a continued run resumes from; a bad one fails the sync, naming each problem. */
+function validate(rawInput: SyncInput, rawResume: SyncCheckpoint | undefined, board: SyncProgressBoard): { input: ValidSyncInput; resume?: SyncCheckpoint } {
+  const refuse = (failure: ApplicationFailure): never => {
+    board.fail(failure);
+    throw failure;
+  };
+  const unencrypted = unencryptedInputFailure(rawInput, 'sync');
+  if (unencrypted) refuse(unencrypted);
+  const parsed = SyncInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    const problems = describeInputProblems(parsed.error);
+    return refuse(ApplicationFailure.nonRetryable(`The sync input is invalid: ${problems.join('; ')}`, 'InvalidSyncInput', { problems }));
+  }
+  const checked = rawResume === undefined ? undefined : parseCheckpoint(rawResume);
+  if (checked && !checked.success) {
+    const problems = describeInputProblems(checked.error);
+    return refuse(ApplicationFailure.nonRetryable(`The checkpoint to resume from is invalid: ${problems.join('; ')}`, 'InvalidCheckpoint', { problems }));
+  }
+  return { input: parsed.data, resume: checked?.checkpoint };
+}
+
+/** Open: a new snapshot, its hosts checked and a token acquired; its checkpoint starts with the first listings. */
+async function open(connection: ConnectionArgs, startedAt: string): Promise<SyncCheckpoint> {
   const snapshotId = uuid4();
   const opened = await pingOne.openSync({ ...connection, snapshotId });
   return {
@@ -95,40 +96,34 @@ async function begin(connection: ConnectionArgs, startedAt: string): Promise<Syn
   };
 }
 
-async function carryOn(
-  input: ValidSyncInput,
-  connection: ConnectionArgs,
-  cp: SyncCheckpoint,
-  board: SyncProgressBoard,
-  guard: DeletionGuard,
-): Promise<SyncResult> {
-  const key = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
-  // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
-  // promise fails the workflow task with "could not be cloned").
-  const pause = (): Promise<never> => continueAsNew<typeof import('./sync').pingOneSync>(input, cp);
+/** What a new or continued run has so far, on the board. */
+function showCheckpoint(board: SyncProgressBoard, cp: SyncCheckpoint): void {
+  board.locate(cp.regionName);
+  const { pagesFetched, users, groups, applications } = cp.counts;
+  board.update({ pagesFetched, users, groups, applications, ...(cp.usage ? { usageRead: usageReadProgress(cp.usage) } : {}) });
+}
 
-  if (cp.phase === 'listing') {
-    board.enterPhase('listing');
-    // Twice the budget's concurrency in lanes: while one page's activity completes and the next is
-    // scheduled, another lane's request holds the budget's slot, so the budget, not Temporal's
-    // round trip, sets the pace. Requests beyond the concurrency wait in the worker's budget.
-    // Patched: histories recorded with concurrency + 2 lanes replay as they ran.
-    const wanted = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
-    const lanes = patched('listing-lanes-capped') ? Math.min(wanted, MAX_LISTING_LANES) : wanted;
-    const lanesWaitAgain = patched('listing-lanes-wait-again');
-    // The usage read runs beside the listings on its own audit budget; syncs started before it existed go without.
-    const readUsage = patched('usage-read');
-    const [listed, usageRead] = await Promise.all([
-      runListings(connection, cp, board, lanes, directoryFollowUps(cp, input.connectionId), lanesWaitAgain),
-      readUsage ? runUsageRead(connection, cp, board) : Promise.resolve(true),
-    ]);
-    if (listed) Object.assign(cp, { phase: 'access', listings: [] });
-    if (!listed || !usageRead) await pause();
-  } else if (cp.usage && !(await runUsageRead(connection, cp, board))) {
-    // Resumed after continue-as-new with the listings done and the usage read not yet.
-    await pause();
-  }
+/**
+ * List: every listing to its end with the usage read beside it (on its own audit budget). Answers
+ * false when the run should continue as new; the checkpoint's phase is `access` once the listings
+ * are done, so a continued run only finishes the usage read.
+ */
+async function list(connection: ConnectionArgs, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<boolean> {
+  if (cp.phase !== 'listing') return cp.usage ? runUsageRead(connection, cp, board) : true;
+  board.enterPhase('listing');
+  const lanes = listingLanes(cp);
+  // Syncs started before the usage read existed go without it.
+  const readUsage = patched('usage-read');
+  const [listed, usageRead] = await Promise.all([
+    runListingQueue(connection, cp, board, lanes),
+    readUsage ? runUsageRead(connection, cp, board) : Promise.resolve(true),
+  ]);
+  if (listed) Object.assign(cp, { phase: 'access', listings: [] });
+  return listed && usageRead;
+}
 
+/** Resolve access: who may use which app, in the store; admin-only apps read their candidates' roles. */
+async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard) {
   board.enterPhase('resolving-access');
   const plan = await store.planAccess(key);
   for (let after: string | null = ''; after !== null && plan.resolveAppIds.length > 0; ) {
@@ -136,19 +131,48 @@ async function carryOn(
     cp.counts.pingOneRequests += batch.requests;
     after = batch.last;
   }
-  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds });
+  return { omittedAppIds: plan.omittedAppIds, accessWarnings: plan.warnings };
+}
+
+/**
+ * Settle: the snapshot against the last published one (deletions), then each mapped application's
+ * file; the deletion guard weighs both and may hold the sync for approval.
+ */
+async function settle(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, omittedAppIds: string[], board: SyncProgressBoard, guard: DeletionGuard) {
+  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds });
   board.update({ licenseAssignments: finalized.licenseAssignments });
-  // The mapped applications' files are settled first: the guard weighs their deletions with the main file's.
   const apps = cp.usage ? await settleAppAccounts(input, cp) : [];
   // Syncs started before the guard existed have no marker in their history and go on without it.
   if (patched('deletion-guard')) cp.warnings.push(...(await guard.check(key, finalized.usersDeleted, input.options, appDeletions(apps))));
+  return { finalized, apps };
+}
 
+/** Publish: the Torii file, Torii's sync of it, then each mapped application's file. A dry run uploads nothing. */
+async function publish(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, apps: SettledApp[], board: SyncProgressBoard) {
   board.enterPhase('publishing');
   const dryRun = input.options.dryRun;
-  const published = await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
+  // Syncs started before the file was built and uploaded apart built it in the upload's activity.
+  const published = patched('build-then-upload') ? await buildThenUpload(input, key) : await torii.publishSnapshot({ ...key, torii: input.torii, dryRun });
   if (published.fileId !== null) await torii.syncTorii({ torii: input.torii, fileId: published.fileId });
   const usage = cp.usage ? await publishAppAccounts(input, cp, apps) : undefined;
+  return { published, usage };
+}
 
+/** The file built once from the store, then uploaded: a retried upload sends that file and does not build it again. */
+async function buildThenUpload(input: ValidSyncInput, key: SnapshotKey): Promise<{ fileId: number | null; filePath: string | null }> {
+  const dryRun = input.options.dryRun;
+  const built = await store.buildToriiFile({ ...key, dryRun });
+  if (dryRun) return { fileId: null, filePath: built.filePath };
+  const { fileId } = await torii.uploadToriiFile({ ...key, torii: input.torii, bytes: built.bytes });
+  return { fileId, filePath: null };
+}
+
+type Outcome = { accessWarnings: string[] } & Awaited<ReturnType<typeof settle>> & Awaited<ReturnType<typeof publish>>;
+
+/** Close: the result, recorded with the snapshot in the store. */
+async function close(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, outcome: Outcome, board: SyncProgressBoard): Promise<SyncResult> {
+  const { finalized, published, usage, accessWarnings } = outcome;
+  const dryRun = input.options.dryRun;
   const { applicationsSkipped: _apps, applicationsAdmittingNobody: _nobody, ...counts } = finalized;
   const result: SyncResult = {
     connectionId: input.connectionId,
@@ -163,7 +187,7 @@ async function carryOn(
     pingOneRequests: cp.counts.pingOneRequests,
     toriiFileId: published.fileId,
     filePath: published.filePath,
-    warnings: [...cp.warnings, ...plan.warnings, ...skippedRecordWarnings(cp, finalized), ...(usage?.warnings ?? [])],
+    warnings: [...cp.warnings, ...accessWarnings, ...skippedRecordWarnings(cp, finalized), ...(usage?.warnings ?? [])],
     ...(usage ? { usage: usage.summary } : {}),
   };
   await store.closeSnapshot({ ...key, status: dryRun ? 'dry-run' : 'published', fileId: published.fileId, summary: result });

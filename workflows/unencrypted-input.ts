@@ -6,7 +6,6 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { arrivedUnencrypted } from '../contract/payload-converter';
 
-
 /** The failure to end the workflow with, or undefined when the input arrived encrypted. */
 export function unencryptedInputFailure(rawInput: unknown, what: 'sync' | 'connection test'): ApplicationFailure | undefined {
   if (!arrivedUnencrypted(rawInput) || !patched('refuse-unencrypted-input')) return undefined;

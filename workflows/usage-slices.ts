@@ -2,9 +2,6 @@
 // workflow plans with it and tests check its boundaries.
 import type { UsageSlice, UsageWindow } from '../contract/checkpoint';
 
-export type { UsageSlice };
-
-
 /** Slices per window: more than the lanes, so a dense slice does not leave a lane idle at the end. */
 const USAGE_SLICES = 4;
 

@@ -1,29 +1,24 @@
 // The sync's usage part, in workflow code (no I/O): the usage read, its window cut into time slices
 // read page by page like listings (each page one activity whose next link is the slice's
 // checkpoint, carried across continue-as-new; an expired cursor sends that slice back to its first
-// page, and event ids make the repeat harmless),
-// the mapped applications' users settled before the deletion guard (which weighs their deletions
-// with the main file's), and after the main file one file per mapped application, each to its
-// own app account.
+// page, and event ids make the repeat harmless), on lanes of its own beside the listing's; the
+// mapped applications' users settled before the deletion guard (which weighs their deletions with
+// the main file's); and after the main file one file per mapped application, each to its own app
+// account.
 import type { ConnectionArgs } from '../activities/connection';
-import type { UsageWindow } from '../activities/store/usage';
 import type { SettledAppOutcome } from '../activities/store/activities';
-import type { SyncCheckpoint, UsageReadState } from '../contract/checkpoint';
+import type { SyncCheckpoint, UsageReadState, UsageSlice } from '../contract/checkpoint';
 import type { UsageReadProgress, ValidSyncInput } from '../contract/sync';
 import type { AppDeletions } from '../contract/deletion-guard';
 import { pingOne, store, torii } from './activity-options';
 import { causeType } from './failure-cause';
-import { shouldContinueAsNew } from './listing-runner';
+import { shouldContinueAsNew } from './listing-queue';
 import type { SyncProgressBoard } from './progress';
 import type { AppAccountResult, UsageSummary } from '../contract/usage';
-import { usageSlices, type UsageSlice } from './usage-slices';
+import { usageSlices } from './usage-slices';
 
-export type { UsageSlice } from './usage-slices';
-export type { UsageReadState };
-
+/** Like a listing's: an expired cursor sends the slice back to its first page at most this often. */
 const MAX_CURSOR_RESTARTS = 3;
-
-
 
 /**
  * Slices read at once. One slice's pages follow one another (each needs the last one's next link),
@@ -31,6 +26,7 @@ const MAX_CURSOR_RESTARTS = 3;
  * left the budget half used; two keep it busy, and the audit budget caps them whatever their number.
  */
 const USAGE_LANES = 2;
+
 /** What the progress query shows of the read. */
 export function usageReadProgress(usage: UsageReadState): UsageReadProgress {
   return {
