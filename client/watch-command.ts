@@ -63,7 +63,7 @@ export function progressLine(terminal: Pick<Terminal, 'color'>, p: SyncProgress,
     `${p.applications} apps`,
     `${p.licenseAssignments} licenses`,
   ];
-  if (p.listingsRunning > 0) parts.push(`${p.listingsRunning} chains`);
+  if (p.listingsRunning > 0) parts.push(`${p.listingsRunning} ${p.listingsRunning === 1 ? 'listing' : 'listings'}`);
   const u = p.usageRead;
   if (u) parts.push(u.denied ? 'usage: no audit permission' : `usage ${u.eventsRead} events in ${u.pages} pages${u.slicesDone < u.slices ? ` (${u.slicesDone}/${u.slices} slices)` : ''}`);
   parts.push(elapsed(p.startedAt, now));

@@ -19,7 +19,7 @@ const plain = { color: false };
 
 describe('watch progress line', () => {
   it('shows the counts without a usage part when the sync reads no usage', () => {
-    expect(progressLine(plain, base, now)).toBe('[█████░░░░░░░░░░░░░░░░░░░] listing · 12 pages · 2400 users · 30 groups · 9 apps · 0 licenses · 3 chains · 1:05');
+    expect(progressLine(plain, base, now)).toBe('[█████░░░░░░░░░░░░░░░░░░░] listing · 12 pages · 2400 users · 30 groups · 9 apps · 0 licenses · 3 listings · 1:05');
   });
 
   it('shows the usage read: events and pages, and the slices still open', () => {
