@@ -11,7 +11,10 @@ import type { PingOneApi } from './pingone/api';
 import { dryRunFilePath, removeOlderDryRuns, stagedUploadPath } from './staged-files';
 import type { RateBudgets } from './pingone/rate-budget';
 import type { HostPolicy } from './pingone/hosts';
-import { embeddedRecords, LISTINGS, nextLink, type ListingRef } from './pingone/listings';
+import { embeddedRecords, nextLink, type ListingRef } from './pingone/listings';
+import { fetchListingPage, fetchListingPages, type PageOutcome, type PagesOutcome } from './pingone/listing-pages';
+import { beatProgress } from './progress-beat';
+import { activityInfo } from '@temporalio/activity';
 import { adminRoleIds, isAdminAssignment } from './pingone/admin-roles';
 import { toRole, toRoleAssignment } from './pingone/records';
 import type { TokenCache } from './pingone/token';
@@ -72,14 +75,7 @@ export interface PageArgs extends ConnectionArgs {
   url?: string;
 }
 
-export interface PageOutcome {
-  next: string | null;
-  kept: number;
-  skipped: number;
-  /** The first few skipped records' ids; absent in histories recorded before it existed. */
-  skippedIds?: string[];
-  requests: number;
-}
+export type { PageOutcome, PagesOutcome } from './pingone/listing-pages';
 
 export interface OpenedSync {
   /** Requests in flight this connection's budget allows; the workflow runs about as many listings. */
@@ -159,30 +155,13 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Fetches one page of a listing and writes it to the snapshot; answers the next link. */
     async fetchPage(args: PageArgs): Promise<PageOutcome> {
-      return reportingProblems(async () => {
-        const spec = LISTINGS[args.listing.kind];
-        const api = pingOne(args);
-        const url = args.url ?? api.environmentUrl(spec.path(args.listing));
-        const page = await api.get(url, spec.resource, args.url !== undefined);
-        const records = embeddedRecords(page, spec.embedded);
-        if (!records) {
-          throw new ProblemError(malformedAnswer(`PingOne answered a ${spec.resource} page without a readable _embedded list.`));
-        }
-        const next = nextLink(page, url) ?? null;
-        if (next !== null) api.checkLink(next, spec.resource);
-        if (next === url) {
-          throw new ProblemError({
-            type: 'PingOnePagingLoop',
-            cause: `PingOne answered a ${spec.resource} page whose next link is the page itself.`,
-            fix: 'Report this to PingOne support with the correlation id; the sync stopped instead of looping.',
-            retryable: false,
-          });
-        }
-        // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
-        // added two round trips to every page.
-        const written = await spec.write(deps.sql, args, args.listing, records);
-        return { next, kept: written.kept, skipped: written.skipped, skippedIds: written.skippedIds, requests: api.stats.requests };
-      });
+      return reportingProblems(() => fetchListingPage(deps.sql, pingOne(args), args));
+    },
+
+    /** Follows one listing's next links for a few seconds, page by page, resuming after a retried attempt's last beat. */
+    async fetchPages(args: PageArgs): Promise<PagesOutcome> {
+      const resumed = activityInfo().heartbeatDetails;
+      return reportingProblems(() => fetchListingPages({ sql: deps.sql, api: pingOne(args), beat: beatProgress, resumed, now: Date.now }, args));
     },
 
     /** The user listing as chains, once populations are known. */

@@ -15,9 +15,9 @@ export function testLogFile(testPath: string): string {
   return join(LOG_DIR, `${basename(testPath)}.log`);
 }
 
-/** The running test file's log file (jest's expect state knows the file). */
+/** The running test file's log file (jest's expect state knows the file); outside jest (`npm run record-histories`), the script's. */
 export function currentTestLogFile(): string {
-  const testPath = expect.getState().testPath;
+  const testPath = typeof expect === 'undefined' ? process.argv[1] : expect.getState().testPath;
   if (!testPath) throw new Error('currentTestLogFile() is called outside a jest test file');
   return testLogFile(testPath);
 }
