@@ -163,7 +163,7 @@ describe('worker kills', () => {
       if ('error' in outcome) throw outcome.error;
       const result = outcome.result;
 
-      process.stdout.write(`worker kills: ${kills.map((k) => `${k.moment} (${k.phase})`).join(', ')}\n`);
+      process.stdout.write(`worker kills: ${kills.map((k) => `${k.moment} (${k.phase}) at ${k.at}`).join(', ')}\n`);
       expect(kills.length).toBeGreaterThanOrEqual(KILLS);
       expect(kills.filter((k) => k.moment === 'upload')).toHaveLength(1);
 
