@@ -11,7 +11,7 @@ export interface RunHistoryFigures {
   largestPayloadEvent: string;
   /** Seconds from an activity type's first scheduling to its last completion, across runs. */
   spanByActivity: Record<string, number>;
-  /** Per run, page fetches: how many, mean ms waiting for a worker, mean ms running. */
+  /** Per run, page-fetching activities (one page or several): how many, mean ms waiting for a worker, mean ms running. */
   pagesByRun: { pages: number; meanQueuedMs: number; meanRunningMs: number; seconds: number; workflowTasks: number; meanTaskMs: number; meanTaskQueuedMs: number }[];
 }
 
@@ -87,7 +87,7 @@ export async function historyFigures(client: Client, workflowId: string): Promis
         const type = typeOf.get(id) ?? '?';
         const span = spans.get(type);
         if (span) span.last = Math.max(span.last, millis(event.eventTime));
-        if (type === 'fetchPage') {
+        if (type === 'fetchPage' || type === 'fetchPages') {
           const s = scheduledAt.get(id) ?? 0;
           const st = startedAt.get(id) ?? s;
           pages.pages++;

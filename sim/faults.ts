@@ -11,7 +11,10 @@ export type FaultResponse =
   | { reset: true }
   /** Wait, then answer normally. */
   | { delayMs: number }
-  /** Held until the test releases it (the promise settles), then answered normally: a fault gated on the test's signal, not a clock. */
+  /**
+   * Held until the test releases it (the promise settles), then answered normally, or with the status
+   * and body the promise resolves to: a fault gated on the test's signal, not a clock.
+   */
   | { until: Promise<unknown> }
   /** Status 200 and the first half of the real body, with a matching Content-Length. The handler runs. */
   | { truncate: true }
@@ -23,6 +26,9 @@ export type FaultResponse =
    */
   | { stream: { bytes: number } };
 
+/** What a held request gets when its gate is released with one. */
+export interface HeldAnswer { status: number; body?: unknown }
+
 export interface FaultRule<Kind extends string> {
   kind?: Kind;
   match?: (req: FaultRequest) => boolean;
@@ -31,10 +37,10 @@ export interface FaultRule<Kind extends string> {
   respond: FaultResponse;
 }
 
-/** A gate for `{ until }`: `release()` lets the held requests through. */
-export function gate(): { until: Promise<void>; release: () => void } {
-  let release = () => {};
-  const until = new Promise<void>((resolve) => {
+/** A gate for `{ until }`: `release()` lets the held requests through; `release(answer)` answers them so. */
+export function gate(): { until: Promise<HeldAnswer | void>; release: (answer?: HeldAnswer) => void } {
+  let release: (answer?: HeldAnswer) => void = () => {};
+  const until = new Promise<HeldAnswer | void>((resolve) => {
     release = resolve;
   });
   return { until, release };

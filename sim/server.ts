@@ -3,7 +3,7 @@
 // only returns data ({status, headers, body}).
 import { IncomingHttpHeaders, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { FaultPlan, FaultRequest, FaultResponse } from './faults';
+import { FaultPlan, FaultRequest, FaultResponse, HeldAnswer } from './faults';
 
 export interface SimRequest extends FaultRequest {
   headers: IncomingHttpHeaders;
@@ -110,7 +110,12 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
     }
     if (fault && 'until' in fault) {
       record.fault = 'delay';
-      await fault.until.catch(() => undefined);
+      // Released with a status answer (the test decides what the held request gets), else answered normally.
+      const released = (await fault.until.catch(() => undefined)) as HeldAnswer | undefined;
+      if (typeof released?.status === 'number') {
+        record.fault = 'status';
+        return { status: released.status, body: released.body };
+      }
     }
     if (fault && 'stream' in fault) {
       record.fault = 'stream';

@@ -84,7 +84,7 @@ describe('listing lanes at the highest concurrency', () => {
     const fetches = new Set<string>();
     for (const run of await runHistories(h.env.client, syncWorkflowId(id))) {
       for (const event of run.history.events ?? []) {
-        if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchPage') {
+        if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchPages') {
           fetches.add(String(event.eventId));
           most = Math.max(most, ++inFlight);
         }

@@ -94,11 +94,13 @@ describe('a sync as operators see it', () => {
     const history = await handle.fetchHistory();
     const summaries: string[] = [];
     for (const event of history.events ?? []) {
-      if (event.activityTaskScheduledEventAttributes?.activityType?.name !== 'fetchPage') continue;
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name !== 'fetchPages') continue;
       summaries.push(String(await decoded(event.userMetadata?.summary)));
     }
-    expect(summaries).toHaveLength(result.pagesFetched);
-    expect(summaries).toEqual(expect.arrayContaining([expect.stringMatching(/^users.*, page 1$/), expect.stringMatching(/^users.*, page 2$/)]));
+    // One activity follows a listing for several pages; its summary names the page it starts at.
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.length).toBeLessThanOrEqual(result.pagesFetched);
+    expect(summaries).toEqual(expect.arrayContaining([expect.stringMatching(/^users.*, page 1$/)]));
     const someGroup = directory.groups[0].id;
     expect(summaries).toContain(`members of group ${someGroup}, page 1`);
   });

@@ -107,7 +107,7 @@ describe('who retries what, row by row', () => {
     it('408: retried by the activity (PingOneUnavailable, retryable), the page asked for twice', async () => {
       fault({ kind: 'applications', respond: { status: 408, body: { code: 'REQUEST_TIMEOUT', message: 'Request timeout' } } });
       const r = await exactSync('r408');
-      expect(retried(r)).toEqual([{ activityType: 'fetchPage', attempt: 2, lastFailure: { type: 'PingOneUnavailable', nonRetryable: false } }]);
+      expect(retried(r)).toEqual([{ activityType: 'fetchPages', attempt: 2, lastFailure: { type: 'PingOneUnavailable', nonRetryable: false } }]);
       const timedOut = r.pingone.find((q) => q.status === 408) as RequestRecord<string>;
       expect(r.pingone.filter((q) => urlOf(q) === urlOf(timedOut)).map((q) => q.status)).toEqual([408, 200]);
     });
@@ -115,7 +115,7 @@ describe('who retries what, row by row', () => {
     it('429 without Retry-After: retried (PingOneRateLimited, retryable), asked for twice', async () => {
       fault({ kind: 'groups', respond: requestLimitedWithoutRetryAfter() });
       const r = await exactSync('r429bare');
-      expect(retried(r)).toEqual([{ activityType: 'fetchPage', attempt: 2, lastFailure: { type: 'PingOneRateLimited', nonRetryable: false } }]);
+      expect(retried(r)).toEqual([{ activityType: 'fetchPages', attempt: 2, lastFailure: { type: 'PingOneRateLimited', nonRetryable: false } }]);
       const limited = r.pingone.find((q) => q.status === 429) as RequestRecord<string>;
       expect(r.pingone.filter((q) => urlOf(q) === urlOf(limited)).map((q) => q.status)).toEqual([429, 200]);
     });
@@ -140,7 +140,7 @@ describe('who retries what, row by row', () => {
       const again = r.pingone.filter((q) => urlOf(q) === urlOf(limited) && q !== limited);
       expect(again.map((q) => q.status)).toEqual([200]);
       expect(again[0].at).toBeGreaterThanOrEqual(until);
-      expect(retried(r)).toEqual([{ activityType: 'fetchPage', attempt: 2, lastFailure: { type: 'PingOneRateLimited', nonRetryable: false } }]);
+      expect(retried(r)).toEqual([{ activityType: 'fetchPages', attempt: 2, lastFailure: { type: 'PingOneRateLimited', nonRetryable: false } }]);
     });
 
     it('401 with an empty body: the token is renewed once inside the request, no activity retry', async () => {
@@ -161,7 +161,7 @@ describe('who retries what, row by row', () => {
       fault({ kind: 'applications', times: 2, respond: invalidToken() });
       const r = await failedSync('r401twice');
       expect(r.failure.type).toBe('PingOneAccessDenied');
-      expect(r.activities.failed).toEqual([{ activityType: 'fetchPage', attempt: 1, type: 'PingOneAccessDenied', nonRetryable: true }]);
+      expect(r.activities.failed).toEqual([{ activityType: 'fetchPages', attempt: 1, type: 'PingOneAccessDenied', nonRetryable: true }]);
       expect(r.pingone.filter((q) => q.kind === 'applications').map((q) => q.status)).toEqual([401, 401]);
     });
 
@@ -172,7 +172,7 @@ describe('who retries what, row by row', () => {
       fault({ kind: 'groups', match: isFirstPage, respond: reply });
       const r = await failedSync(`r${status}`);
       expect(r.failure.type).toBe(type);
-      expect(r.activities.failed).toEqual([{ activityType: 'fetchPage', attempt: 1, type, nonRetryable: true }]);
+      expect(r.activities.failed).toEqual([{ activityType: 'fetchPages', attempt: 1, type, nonRetryable: true }]);
       expect(r.pingone.filter((q) => q.kind === 'groups').map((q) => q.status)).toEqual([status]);
     });
 
@@ -181,7 +181,7 @@ describe('who retries what, row by row', () => {
       const r = await failedSync('r403html');
       expect(r.failure.type).toBe('PingOneInsufficientPermissions');
       expect(r.failure.message).toContain('may not read applications');
-      expect(r.activities.failed).toEqual([{ activityType: 'fetchPage', attempt: 1, type: 'PingOneInsufficientPermissions', nonRetryable: true }]);
+      expect(r.activities.failed).toEqual([{ activityType: 'fetchPages', attempt: 1, type: 'PingOneInsufficientPermissions', nonRetryable: true }]);
       expect(r.pingone.filter((q) => q.kind === 'applications').map((q) => q.status)).toEqual([403]);
     });
 
@@ -190,7 +190,7 @@ describe('who retries what, row by row', () => {
       fault({ kind: 'groups', respond: { status: 302, headers: { Location: target }, body: '' } });
       const r = await failedSync('rredirect');
       expect(r.failure.type).toBe('PingOneBadRequest');
-      expect(r.activities.failed).toEqual([{ activityType: 'fetchPage', attempt: 1, type: 'PingOneBadRequest', nonRetryable: true }]);
+      expect(r.activities.failed).toEqual([{ activityType: 'fetchPages', attempt: 1, type: 'PingOneBadRequest', nonRetryable: true }]);
       expect(h.torii.requests.filter((q) => q.path.includes('collect-bearer-token'))).toEqual([]);
     });
 
@@ -223,7 +223,7 @@ describe('who retries what, row by row', () => {
       fault({ kind: 'users', match: isLaterPage, times: Number.POSITIVE_INFINITY, respond: invalidData('INVALID_VALUE', 'cursor', 'The cursor is invalid or has expired.') });
       const r = await failedSync('rcursor4');
       expect(r.failure.type).toBe('PingOneCursorExpired');
-      expect(r.activities.failed).toContainEqual({ activityType: 'fetchPage', attempt: 1, type: 'PingOneCursorExpired', nonRetryable: true });
+      expect(r.activities.failed).toContainEqual({ activityType: 'fetchPages', attempt: 1, type: 'PingOneCursorExpired', nonRetryable: true });
       // Per user listing (one filter each): its first page and its refused next link, at most 1 + 3 restarts times.
       const byFilter = new Map<string, { first: number; refused: number }>();
       for (const q of r.pingone.filter((x) => x.kind === 'users')) {
@@ -267,7 +267,7 @@ describe('who retries what, row by row', () => {
       const r = await exactSync('rforeign');
       expect(carrier).toBeDefined();
       expect(r.pingone.filter((q) => urlOf(q) === carrier).map((q) => q.status)).toEqual([200, 200]);
-      expect(retried(r)).toEqual([{ activityType: 'fetchPage', attempt: 2, lastFailure: { type: 'PingOneMalformedResponse', nonRetryable: false } }]);
+      expect(retried(r)).toEqual([{ activityType: 'fetchPages', attempt: 2, lastFailure: { type: 'PingOneMalformedResponse', nonRetryable: false } }]);
     });
 
     it('pages without `_embedded` (an empty listing) count as empty', async () => {
@@ -299,7 +299,7 @@ describe('who retries what, row by row', () => {
       }
       const pingOneRetry = { initialSeconds: 1, backoff: 2, maximumSeconds: 60, attempts: 10 };
       const toriiRetry = { initialSeconds: 5, backoff: 2, maximumSeconds: 300, attempts: 20 };
-      for (const activity of ['openSync', 'fetchPage', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'buildToriiFile', 'closeSnapshot']) {
+      for (const activity of ['openSync', 'fetchPages', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'buildToriiFile', 'closeSnapshot']) {
         expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: pingOneRetry });
       }
       for (const activity of ['uploadToriiFile', 'syncTorii']) expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: toriiRetry });

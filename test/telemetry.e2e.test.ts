@@ -82,7 +82,7 @@ describe('telemetry', () => {
     expect(moved(after, 'sync_pingone_requests_total', { status: '429' })).toBe(1);
     expect(moved(after, 'sync_torii_requests_total')).toBe(h.torii.requests.length - toriiBefore);
     expect(moved(after, 'sync_rate_limited_total', { system: 'pingone' })).toBe(1);
-    expect(moved(after, 'sync_activity_retries_total', { activity: 'fetchPage' })).toBe(1);
+    expect(moved(after, 'sync_activity_retries_total', { activity: 'fetchPages' })).toBe(1);
     expect(moved(after, 'sync_torii_uploads_total', { via: 'direct' })).toBe(1);
     // The SDK's own, from the same endpoint.
     expect(moved(after, 'temporal_workflow_completed_total')).toBeGreaterThanOrEqual(1);
@@ -104,7 +104,7 @@ describe('telemetry', () => {
     expect(phase).toMatchObject({ workflowId: `pingone-sync/${id}`, phase: 'publishing', level: 30 });
     expect(typeof phase?.runId).toBe('string');
     const retried = entries.find((e) => e.msg === 'Activity failed' && e.connectionId === id);
-    expect(retried).toMatchObject({ activityType: 'fetchPage', workflowId: `pingone-sync/${id}` });
+    expect(retried).toMatchObject({ activityType: 'fetchPages', workflowId: `pingone-sync/${id}` });
     const everything = logLines.join('\n');
     for (const secret of [client.clientSecret, TORII_KEY, ...h.pingone.issuedTokens]) expect(everything).not.toContain(secret);
   });

@@ -127,7 +127,7 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
       await showsText(page, `"${count}": ${result[count]}`);
     }
     // The event history's activities carry their summaries, decoded.
-    await showsText(page, 'fetchPage • users of population');
+    await showsText(page, 'fetchPages • users of population');
     expect(await page.locator('body').innerText()).not.toContain('Decoding failed');
     const history = await everythingIn(page);
     expect(history).toContain(MASK);

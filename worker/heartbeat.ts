@@ -3,16 +3,19 @@
 // retried at once on another worker, instead of after its startToCloseTimeout (minutes). The beat
 // says "this process is alive", not "this activity progresses": a hung request is still bounded by
 // the request timeout and startToCloseTimeout. The SDK throttles what reaches the server (to 80% of
-// the heartbeatTimeout), so beating every second costs no more than beating exactly in time.
+// the heartbeatTimeout, at most the worker's maxHeartbeatThrottleInterval), so beating every second
+// costs no more than beating exactly in time. Each beat repeats the activity's last progress
+// (activities/progress-beat.ts): a beat without details would erase what a retry resumes from.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { lastProgress } from '../activities/progress-beat';
 
 const BEAT_EVERY_MS = 1000;
 
 export const heartbeatWhileRunning: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     async execute(input, next) {
-      ctx.heartbeat();
-      const beat = setInterval(() => ctx.heartbeat(), BEAT_EVERY_MS);
+      ctx.heartbeat(lastProgress(ctx));
+      const beat = setInterval(() => ctx.heartbeat(lastProgress(ctx)), BEAT_EVERY_MS);
       try {
         return await next(input);
       } finally {

@@ -28,6 +28,10 @@ export async function createSyncWorker(options: SyncWorkerOptions): Promise<Work
     ...workflowCode(),
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
+    // A page-fetching activity beats its progress after every page (activities/pingone/listing-pages.ts);
+    // a killed worker loses what it beat since the last beat that reached the server, so beats go out
+    // at least every half second instead of every 8 s (80% of the heartbeat timeout).
+    maxHeartbeatThrottleInterval: '500ms',
     interceptors: {
       activity: [redactingActivityInterceptors, activityInterceptors(options.deps.metrics), heartbeatWhileRunning],
       // Workflow interceptors (log-attributes names the connection on every workflow log line)

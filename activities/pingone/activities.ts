@@ -2,6 +2,8 @@
 // into the snapshot, read admin-only candidates' role assignments, read one page of sign-on events,
 // and run one check of the connection test. Each is one side effect with a small plain-data result:
 // no page data and no token ever enters history.
+import { activityInfo } from '@temporalio/activity';
+import { beatProgress } from '../progress-beat';
 import { auditApiFor, endpointsFor, pingOneApiFor, type ConnectionArgs } from '../connection';
 import { reportingProblems, ProblemError } from '../problem';
 import type { Sql } from '../store/sql';
@@ -15,6 +17,7 @@ import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION
 import { verifyCheck, type VerifyCheckArgs, type VerifyCheckOutcome } from './connection-test';
 import type { HostPolicy } from './hosts';
 import { embeddedRecords, LISTINGS, type ListingRef } from './listings';
+import { fetchListingPage, fetchListingPages, type PageOutcome, type PagesOutcome } from './listing-pages';
 import { readAll, readPage } from './pages';
 import { toRole, toRoleAssignment } from './records';
 
@@ -43,14 +46,7 @@ export interface PageArgs extends ConnectionArgs {
   url?: string;
 }
 
-export interface PageOutcome {
-  next: string | null;
-  kept: number;
-  skipped: number;
-  /** The first few skipped records' ids; absent in histories recorded before it existed. */
-  skippedIds?: string[];
-  requests: number;
-}
+export type { PageOutcome, PagesOutcome } from './listing-pages';
 
 export interface AdminRolesArgs extends ConnectionArgs, SnapshotKey {
   appIds: string[];
@@ -100,18 +96,15 @@ export function createPingOneActivities(deps: PingOneActivityDeps) {
       });
     },
 
-    /** Fetches one page of a listing and writes it to the snapshot; answers the next link. */
+    /** Fetches one page of a listing and writes it to the snapshot; answers the next link (histories before pages-per-activity). */
     async fetchPage(args: PageArgs): Promise<PageOutcome> {
-      return reportingProblems(async () => {
-        const spec = LISTINGS[args.listing.kind];
-        const api = pingOne(args);
-        const url = args.url ?? api.environmentUrl(spec.path(args.listing));
-        const { records, next } = await readPage(api, url, spec.resource, spec.embedded, args.url !== undefined);
-        // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
-        // added two round trips to every page.
-        const written = await spec.write(deps.sql, args, args.listing, records);
-        return { next, kept: written.kept, skipped: written.skipped, skippedIds: written.skippedIds, requests: api.stats.requests };
-      });
+      return reportingProblems(() => fetchListingPage(deps.sql, pingOne(args), args));
+    },
+
+    /** Follows one listing's next links for a few seconds, page by page, resuming after a retried attempt's last beat. */
+    async fetchPages(args: PageArgs): Promise<PagesOutcome> {
+      const resumed = activityInfo().heartbeatDetails;
+      return reportingProblems(() => fetchListingPages({ sql: deps.sql, api: pingOne(args), beat: beatProgress, resumed, now: Date.now }, args));
     },
 
     /**

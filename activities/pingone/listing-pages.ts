@@ -1,0 +1,96 @@
+// Pages of one listing: fetching a page and writing it to the snapshot, and following a listing's
+// next links for several pages in one activity (a few seconds' worth), so a page costs one PingOne
+// request and one store write instead of a whole activity round trip through Temporal. After each
+// page the activity beats its progress (the next link and the counts so far); a retried attempt
+// resumes after the last page whose beat reached the server. Page writes are upserts, so a page
+// fetched again after a lost beat changes nothing in the store, and the counts come from the beat.
+import { z } from 'zod';
+import type { SnapshotKey } from '../store/pages';
+import type { Sql } from '../store/sql';
+import type { PingOneApi } from './api';
+import { LISTINGS, SKIPPED_IDS_NAMED, type ListingRef } from './listings';
+import { readPage } from './pages';
+
+export interface ListingPageArgs extends SnapshotKey {
+  listing: ListingRef;
+  /** The next link to follow; absent for a listing's first page. */
+  url?: string;
+}
+
+export interface PageOutcome {
+  next: string | null;
+  kept: number;
+  skipped: number;
+  /** The first few skipped records' ids; absent in histories recorded before it existed. */
+  skippedIds?: string[];
+  requests: number;
+}
+
+/** What several pages of one listing did: the last page's next link and the sums over the pages. */
+export interface PagesOutcome extends PageOutcome {
+  pages: number;
+  skippedIds: string[];
+}
+
+/**
+ * How long one activity keeps following a listing. Long enough that the activity's own round trip
+ * through Temporal (~100 ms on a loaded dev server) is a few percent of it; short enough that a run
+ * pausing for continue-as-new waits at most this for its lanes, and the checkpoint and the progress
+ * board are at most this stale.
+ */
+export const LISTING_PAGES_MS = 5000;
+
+/** Fetches one page of a listing and writes it to the snapshot; answers the next link. */
+export async function fetchListingPage(sql: Sql, api: PingOneApi, args: ListingPageArgs): Promise<PageOutcome> {
+  const spec = LISTINGS[args.listing.kind];
+  const url = args.url ?? api.environmentUrl(spec.path(args.listing));
+  const { records, next } = await readPage(api, url, spec.resource, spec.embedded, args.url !== undefined);
+  // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
+  // added two round trips to every page.
+  const written = await spec.write(sql, args, args.listing, records);
+  return { next, kept: written.kept, skipped: written.skipped, skippedIds: written.skippedIds, requests: api.stats.requests };
+}
+
+/** A previous attempt's progress, as this module beat it; anything else starts the activity afresh. */
+const ProgressSchema = z.object({
+  next: z.string().nullable(),
+  pages: z.number().int().min(0),
+  kept: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  skippedIds: z.array(z.string()),
+  requests: z.number().int().min(0),
+});
+
+export interface ListingPagesDeps {
+  sql: Sql;
+  api: PingOneApi;
+  /** Records progress as the activity's heartbeat details. */
+  beat(progress: PagesOutcome): void;
+  /** The last progress a previous attempt beat (activityInfo().heartbeatDetails). */
+  resumed: unknown;
+  now(): number;
+}
+
+/**
+ * Follows the listing from `args.url` for up to LISTING_PAGES_MS (at least one page), or to its
+ * end. A failing page fails the attempt; the pages before it are kept by the last beat.
+ */
+export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPageArgs): Promise<PagesOutcome> {
+  const resumed = ProgressSchema.safeParse(deps.resumed);
+  const progress: PagesOutcome = resumed.success ? resumed.data : { next: args.url ?? null, pages: 0, kept: 0, skipped: 0, skippedIds: [], requests: 0 };
+  // A previous attempt that beat its last page had reached the end (or the time) and only its completion was lost.
+  if (resumed.success && progress.next === null) return progress;
+  const requestsBefore = progress.requests;
+  const started = deps.now();
+  do {
+    const page = await fetchListingPage(deps.sql, deps.api, { ...args, url: progress.next ?? undefined });
+    progress.next = page.next;
+    progress.pages++;
+    progress.kept += page.kept;
+    progress.skipped += page.skipped;
+    for (const id of page.skippedIds ?? []) if (progress.skippedIds.length < SKIPPED_IDS_NAMED && !progress.skippedIds.includes(id)) progress.skippedIds.push(id);
+    progress.requests = requestsBefore + page.requests;
+    deps.beat({ ...progress, skippedIds: [...progress.skippedIds] });
+  } while (progress.next !== null && deps.now() - started < LISTING_PAGES_MS);
+  return progress;
+}

@@ -1,0 +1,38 @@
+// CPU time of a process as the kernel counts it (/proc/<pid>/stat: user + system ticks), so the
+// benchmark can say what one page costs the worker and the Temporal dev server on their own.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux (`getconf CLK_TCK`)
+
+/** User + system CPU ms the process has used so far; undefined once it is gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces; the fields after it are fixed: utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descendant processes of `parent` whose command name is `comm` (the dev server is the SDK's child). */
+export function descendantsNamed(parent: number, comm: string): number[] {
+  const parentOf = new Map<number, { ppid: number; comm: string }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), { ppid, comm: name });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parentOf.get(pid)?.ppid; p !== undefined && p > 1; p = parentOf.get(p)?.ppid) if (p === parent) return true;
+    return false;
+  };
+  return [...parentOf].filter(([pid, p]) => p.comm === comm && isDescendant(pid)).map(([pid]) => pid);
+}
