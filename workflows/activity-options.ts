@@ -19,7 +19,7 @@ const HEARTBEAT_TIMEOUT = { network: '10s', store: '60s' } as const;
 /** 1 s doubling to 60 s, 10 attempts: a PingOne page or a store write. */
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 };
 
-/** Requests to PingOne: one page, one batch of role assignments, one audit page. */
+/** Requests to PingOne: a listing's pages for up to 5 s (a page past that only if it waited on the budget), one batch of role assignments, one audit page. */
 export const pingOne = proxyActivities<SyncActivities>({ startToCloseTimeout: '3m', heartbeatTimeout: HEARTBEAT_TIMEOUT.network, retry: RETRY });
 
 /** Queries of the store; at 1,000,000 users deriving access and finalizing take minutes. */
