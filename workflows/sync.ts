@@ -8,9 +8,10 @@
 // users, groups, applications and populations page by page, then each group's members and parents,
 // the usage read beside; resolve who may use which app; settle deletions against the last published
 // snapshot (only now, after a complete listing) and hold for approval when that would delete too
-// many; build the Torii file, upload it and ask Torii to sync it; close the snapshot. Every page is
-// one activity whose next link is the checkpoint; when the server suggests it, the workflow
-// continues as new carrying that checkpoint. No I/O here: activities do it all.
+// many; build the Torii file, upload it and ask Torii to sync it; close the snapshot. An activity
+// follows one listing for a few seconds (listing-page.ts) and its last next link is that listing's
+// checkpoint; when the server suggests it, the workflow continues as new carrying the checkpoint.
+// No I/O here: activities do it all.
 import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities/connection';
 import type { SnapshotKey } from '../activities/store/pages';
