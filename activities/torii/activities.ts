@@ -2,6 +2,7 @@
 // staged file, ask Torii to sync it into the app account, and write and upload a mapped
 // application's file. A dry run keeps its file instead of uploading it.
 import { rm } from 'node:fs/promises';
+import { activityInfo } from '@temporalio/activity';
 import { join } from 'node:path';
 import type { Got } from 'got';
 import type { SyncMetrics } from '../../contract/metrics';
@@ -71,6 +72,13 @@ export interface MappedAppOutcome {
   lastUsedDates: number;
 }
 
+/** A failure after which no attempt of this activity follows: not retryable, or this was the last attempt. */
+function endsTheUpload(err: unknown): boolean {
+  if (err instanceof ProblemError && !err.problem.retryable) return true;
+  const { attempt, retryPolicy } = activityInfo();
+  return retryPolicy?.maximumAttempts !== undefined && retryPolicy.maximumAttempts > 0 && attempt >= retryPolicy.maximumAttempts;
+}
+
 export function createToriiActivities(deps: ToriiActivityDeps) {
   const sinkFor = (torii: ToriiTarget): ToriiSink => {
     const apiKey = torii.apiKey ?? deps.toriiApiKey;
@@ -118,8 +126,15 @@ export function createToriiActivities(deps: ToriiActivityDeps) {
         // Then the file is built again from the store (the finalized snapshot gives the same
         // file); on the host that built it, a retried upload sends the staged file as it is.
         const bytes = (await stagedFileReady(path, args.bytes)) ? args.bytes : (await writeToriiFile(deps.sql, args, path)).bytes;
-        const fileId = await upload(sink, path, bytes);
-        // Kept after a failed attempt, for the retry; removed once Torii has it.
+        // Kept after a failed attempt that will be retried; removed once Torii has it, and when the
+        // failure ends the upload (not retryable, or the last attempt), so nothing stays staged.
+        let fileId: number;
+        try {
+          fileId = await upload(sink, path, bytes);
+        } catch (err) {
+          if (endsTheUpload(err)) await rm(path, { force: true });
+          throw err;
+        }
         await rm(path, { force: true });
         return { fileId };
       });
