@@ -48,7 +48,9 @@ export async function startWorkerProcess(env: Record<string, string>, logFile: s
       if (seen.length < 1_000_000) seen += chunk.toString('utf8');
       if (seen.includes(STARTED)) {
         clearTimeout(timer);
-        resolve();
+        // Resolved once the line is in the file: a test reading the log right after start finds it
+        // (the stream writes in order, so this callback runs after the chunk above is written).
+        log.write('', () => resolve());
       }
     };
     child.stdout?.on('data', watch);
