@@ -3,7 +3,7 @@
 // API on a budget of its own.
 import { createHash } from 'node:crypto';
 import { ProblemError } from './problem';
-import { registerSecret } from './redact';
+import { registerSecret } from '../contract/redact';
 import { adminTokenUrlHint, HostRefusedError, resolveEndpoints, type HostPolicy, type ResolvedEndpoints } from './pingone/hosts';
 import { PingOneApi, type PingOneApiDeps } from './pingone/api';
 import type { PingOneConnection, RateLimitOptions } from '../contract/sync';

@@ -2,7 +2,7 @@
 // cause and a fix, turned into exactly one Temporal ApplicationFailure. Temporal's retry policy is
 // the only retry layer, so `retryable` and `retryAfterMs` here decide what happens next.
 import { ApplicationFailure } from '@temporalio/common';
-import { redact } from './redact';
+import { redact } from '../contract/redact';
 
 export interface Problem {
   /** Stable failure type, e.g. `PingOneInvalidClient`; operators filter on it. */

@@ -4,7 +4,7 @@
 // Temporal records it. Classification stays in problem.ts; this only masks.
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptors, Next } from '@temporalio/worker';
-import { redact } from './redact';
+import { redact } from '../contract/redact';
 
 export class RedactingActivityInbound implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {

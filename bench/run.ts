@@ -10,7 +10,7 @@ import { seededRandom } from '../sim/random';
 import { connectClient } from '../client/temporal';
 import { startDevServer } from '../dev/dev-server';
 import { startSync } from '../client/start-sync';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
 import { historyFigures } from './history';

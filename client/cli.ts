@@ -15,7 +15,7 @@ import { InvalidVerifyInputError } from './verify-connection';
 import { registerSecurityCommands } from './verify-command';
 import { registerDeletionCommands } from './deletion-approval';
 import { NoUsageError, registerUsageCommand } from './usage-command';
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../contract/config';
 
 const program = new Command('pingone-torii-sync').description('Sync PingOne users and application access into Torii through Temporal');
 const operators = defaultOperatorContext(() => connectClient());

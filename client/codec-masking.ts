@@ -3,7 +3,7 @@
 // inputs in the Temporal UI without ever seeing a secret; and an encode from the UI that still holds
 // the mask is refused, so a mask never becomes a connection's secret.
 import type { Payload } from '@temporalio/common';
-import { redact } from '../activities/redact';
+import { redact } from '../contract/redact';
 
 export const SECRET_MASK = '••••••••';
 

@@ -2,8 +2,7 @@
 // the diff through Temporal (the pingOneConnectionDiff workflow, whose activity reads the store), so
 // no database credentials are needed, and prints it as tables or JSON.
 import type { Client } from '@temporalio/client';
-import { MAX_DIFF_ROWS, type ConnectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs, type DiffSnapshot } from '../activities/store/connection-diff';
-import type { AppUsageGain } from '../activities/store/usage-diff';
+import { MAX_DIFF_ROWS, type AppUsageGain, type ConnectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs, type DiffSnapshot } from '../contract/reports';
 import { ANSWER_SECONDS, askWorker, NoWorkerAnsweredError } from './worker-read';
 import { paint, table, type Terminal } from './terminal';
 

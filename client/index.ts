@@ -10,4 +10,4 @@ export { connectClient } from './temporal';
 export { UnencryptedClientError } from './encrypted-client';
 export { encryptingDataConverter, AesGcmPayloadCodec } from '../contract/codec';
 export { parseEncryptionKeys, type EncryptionKey } from '../contract/encryption-keys';
-export { loadConfig, ConfigError, type WorkerConfig } from '../worker/config';
+export { loadConfig, ConfigError, type WorkerConfig } from '../contract/config';

@@ -5,7 +5,7 @@
 // holds comes from the worker through Temporal, so operators need no database credentials.
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../contract/config';
 import type { SyncResult } from '../contract/sync';
 import { syncInputFrom, syncInputOptions, type SyncFlags } from './cli-input';
 import { connectionDiff, diffAsJson, NothingToDiffError, printDiff } from './diff-command';

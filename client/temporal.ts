@@ -3,8 +3,8 @@
 // what a client writes is encrypted and what the worker wrote can be read.
 import { Client, Connection } from '@temporalio/client';
 import { encryptingDataConverter } from '../contract/codec';
-import { loadConfig, type WorkerConfig } from '../worker/config';
-import { temporalConnectionOptions } from '../worker/temporal-connection';
+import { loadConfig, type WorkerConfig } from '../contract/config';
+import { temporalConnectionOptions } from '../contract/temporal-connection';
 
 export async function connectClient(config: WorkerConfig = loadConfig()): Promise<Client> {
   const dataConverter = encryptingDataConverter(config);

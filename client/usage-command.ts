@@ -3,7 +3,7 @@
 // the worker through Temporal like `diff` (worker-read.ts), so no database credentials are needed.
 // A table, or JSON with --json.
 import type { Command } from 'commander';
-import type { ConnectionUsageArgs, UsageReport } from '../activities/store/usage-report';
+import type { ConnectionUsageArgs, UsageReport } from '../contract/reports';
 import type { OperatorContext } from './operator-commands';
 import { askWorker } from './worker-read';
 import { table, type Terminal } from './terminal';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { AesGcmPayloadCodec } from '../contract/codec';
-import { ConfigError, loadConfig } from '../worker/config';
+import { ConfigError, loadConfig } from '../contract/config';
 import { syncInputFrom, type SyncFlags } from './cli-input';
 import { startCodecServer } from './codec-server';
 import { describeVerifyResult, validateVerifyInput, verifyConnection } from './verify-connection';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, encryptingDataConverter } from '../contract/codec';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { createSyncWorker } from '../worker/worker';
 import { addUsers, deleteUsers, generateDirectory, type Directory } from '../sim/directory';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, encryptingDataConverter, KEY_ID_METADATA } from '../contract/codec';
-import { ConfigError, loadConfig } from '../worker/config';
+import { ConfigError, loadConfig } from '../contract/config';
 import { arrivedUnencrypted, payloadConverter } from '../contract/payload-converter';
 import { parseEncryptionKeys, type EncryptionKey } from '../contract/encryption-keys';
 

@@ -1,5 +1,5 @@
 // The worker's environment: defaults, and one readable line per bad variable.
-import { ConfigError, loadConfig } from '../worker/config';
+import { ConfigError, loadConfig } from '../contract/config';
 
 describe('worker configuration', () => {
   it('has working defaults for an empty environment', () => {

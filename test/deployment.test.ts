@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { WorkerConfigSchema } from '../worker/config';
+import { WorkerConfigSchema } from '../contract/config';
 import { SYNC_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 
 const root = join(__dirname, '..');

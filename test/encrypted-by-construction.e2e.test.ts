@@ -9,7 +9,7 @@ import { Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/
 import { ApplicationFailure } from '@temporalio/common';
 import { createSyncSchedule, syncScheduleId } from '../client/schedule-command';
 import { connectClient, startSync, startVerify, UnencryptedClientError, verifyWorkflowId, syncWorkflowId, SYNC_WORKFLOW_TYPE, VERIFY_WORKFLOW_TYPE } from '../client';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../contract/config';
 import { generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
 import { connectionId, startHarness, TEST_ENCRYPTION_KEYS, type Harness } from './support/harness';

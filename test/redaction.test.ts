@@ -7,7 +7,7 @@ import { createHttp } from '../activities/pingone/http';
 import { redactedFailure } from '../activities/redacting-interceptor';
 import { randomUUID } from 'node:crypto';
 import { endpointsFor } from '../activities/connection';
-import { MAX_SECRETS, redact, registeredSecrets, registerSecret } from '../activities/redact';
+import { MAX_SECRETS, redact, registeredSecrets, registerSecret } from '../contract/redact';
 
 describe('redact', () => {
   it.each([

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { LEFTOVER_AGE_MS } from '../activities/staged-files';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../contract/config';
 import { generateDirectory, type Directory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';

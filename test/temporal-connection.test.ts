@@ -3,9 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redact } from '../activities/redact';
-import { ConfigError, loadConfig } from '../worker/config';
-import { temporalConnectionOptions } from '../worker/temporal-connection';
+import { redact } from '../contract/redact';
+import { ConfigError, loadConfig } from '../contract/config';
+import { temporalConnectionOptions } from '../contract/temporal-connection';
 
 const dir = mkdtempSync(join(tmpdir(), 'temporal-tls-'));
 const pem = (name: string, label: string) => {

@@ -10,8 +10,8 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../worker/config';
-import { temporalConnectionOptions } from '../worker/temporal-connection';
+import { loadConfig } from '../contract/config';
+import { temporalConnectionOptions } from '../contract/temporal-connection';
 import { startTestServer } from './support/temporal';
 
 const dir = mkdtempSync(join(tmpdir(), 'temporal-mtls-'));

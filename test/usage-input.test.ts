@@ -1,7 +1,7 @@
 // options.applicationAccounts is refused in words naming the field and the fix: ids that are not
 // ids, an application or an app account mapped twice, or the main app account reused; and the
 // worker's usage settings (PINGONE_USAGE_ACTION_TYPES, PINGONE_AUDIT_REQUESTS_PER_SECOND) likewise.
-import { ConfigError, loadConfig } from '../worker/config';
+import { ConfigError, loadConfig } from '../contract/config';
 import { describeInputProblems, SyncInputSchema } from '../contract/sync';
 
 const APP_A = '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b';

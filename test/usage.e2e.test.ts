@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { UsageReport } from '../activities/store/usage-report';
+import type { UsageReport } from '../contract/reports';
 import type { OperatorContext } from '../client/operator-commands';
 import { capturingTerminal } from '../client/terminal';
 import { registerDeletionCommands } from '../client/deletion-approval';

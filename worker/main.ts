@@ -2,9 +2,9 @@
 // runs the worker until SIGINT/SIGTERM.
 import { NativeConnection } from '@temporalio/worker';
 import { encryptingDataConverter } from '../contract/codec';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from '../contract/config';
 import { installTelemetry, telemetrySettings } from './telemetry';
-import { temporalConnectionOptions } from './temporal-connection';
+import { temporalConnectionOptions } from '../contract/temporal-connection';
 import { activityDeps, openStore } from './wiring';
 import { createSyncWorker } from './worker';
 

@@ -6,8 +6,8 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { redact } from '../activities/redact';
-import type { WorkerConfig } from './config';
+import { redact } from '../contract/redact';
+import type { WorkerConfig } from '../contract/config';
 
 export interface TelemetrySettings {
   logLevel: LogLevel;

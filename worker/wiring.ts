@@ -7,11 +7,11 @@ import { countingRequests } from '../activities/request-metrics';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { createHttp } from '../activities/pingone/http';
 import { TokenCache } from '../activities/pingone/token';
-import { registerSecret } from '../activities/redact';
+import { registerSecret } from '../contract/redact';
 import { migrate } from '../activities/store/schema';
 import { embeddedStore, postgresStore, type Sql } from '../activities/store/sql';
 import { syncMetrics } from '../contract/metrics';
-import type { WorkerConfig } from './config';
+import type { WorkerConfig } from '../contract/config';
 
 export async function openStore(config: Pick<WorkerConfig, 'DATABASE_URL' | 'EMBEDDED_DATABASE_DIR'>): Promise<Sql> {
   const sql = config.DATABASE_URL ? postgresStore(config.DATABASE_URL) : await embeddedStore(resolve(config.EMBEDDED_DATABASE_DIR));

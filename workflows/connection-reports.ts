@@ -3,8 +3,8 @@
 // store, so the CLI needs no database credentials and works on the embedded store the worker holds
 // open (client/worker-read.ts starts them). No I/O here.
 import { storeReads } from './activity-options';
-import type { ConnectionDiffAnswer, ConnectionDiffArgs } from '../activities/store/connection-diff';
-import type { ConnectionUsageArgs, UsageReport } from '../activities/store/usage-report';
+import type { ConnectionDiffAnswer, ConnectionDiffArgs } from '../contract/reports';
+import type { ConnectionUsageArgs, UsageReport } from '../contract/reports';
 
 const { readConnectionDiff, readConnectionUsage } = storeReads;
 

@@ -14,7 +14,7 @@ import type { HostPolicy } from './hosts';
 import { embeddedRecords, nextLink } from './listings';
 import { toPopulationRow, type PopulationRow } from './records';
 import { ProblemError, toFailure, type Problem } from '../problem';
-import { redact } from '../redact';
+import { redact } from '../../contract/redact';
 import { AUDIT_PERMISSION_FIX, auditDeniedCause, auditPath, DEFAULT_USAGE_ACTION_TYPES, type UsageSettings } from './audit';
 
 export const DEFAULT_PROPAGATION_GRACE_MS = 60_000;

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
-import { registerSecret } from '../redact';
+import { registerSecret } from '../../contract/redact';
 import { classifyTokenAnswer, classifyTransportError, isUnsupportedAuthMethod, malformedAnswer, responseTooLarge, type ClassifyContext } from './classify';
 import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
 

@@ -7,7 +7,8 @@ import { USAGE_OVERLAP_MS, USAGE_REACH_MS } from '../pingone/audit';
 import { reportingProblems } from '../problem';
 import { deriveAccess, planAdminLookups, type AccessPlan } from './access';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './chains';
-import { connectionDiff, type ConnectionDiffAnswer, type ConnectionDiffArgs } from './connection-diff';
+import type { ConnectionDiffAnswer, ConnectionDiffArgs, ConnectionUsageArgs, UsageReport } from '../../contract/reports';
+import { connectionDiff } from './connection-diff';
 import { previousSentUsers } from './deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './finalize';
 import { nextGroupIds } from './groups';
@@ -16,7 +17,7 @@ import { closeSnapshot, lastPublishedSnapshotId } from './snapshots';
 import type { Sql } from './sql';
 import { completeUsageRead, planUsageWindow, type UsageWindow } from './usage';
 import { mappedApplication, pruneAppAccountRows, settleAppAccount } from './usage-app-accounts';
-import { usageReport, type ConnectionUsageArgs, type UsageReport } from './usage-report';
+import { usageReport } from './usage-report';
 
 export type { AccessPlan };
 

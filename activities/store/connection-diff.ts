@@ -4,38 +4,18 @@
 // Served through Temporal (the connectionDiff workflow's activity), so operators read it without
 // database credentials and on the worker's embedded store alike. One answer is one payload, so the
 // rows it carries are bounded; the totals are always whole.
-import { diffSnapshots, type SnapshotDiff } from './snapshot-diff';
+import { diffSnapshots } from './snapshot-diff';
 import { finishedSnapshot, finishedSnapshots, snapshotDiffRows, type SnapshotRef } from './snapshot-diff-rows';
+import { MAX_DIFF_ROWS, type ConnectionDiffAnswer, type ConnectionDiffArgs, type DiffSnapshot, type SnapshotDiff } from '../../contract/reports';
 import type { Sql } from './sql';
-import { usageGained, type AppUsageGain } from './usage-diff';
+import { usageGained } from './usage-diff';
 
-/** A snapshot as it crosses Temporal: its finish time as ISO text. */
-export interface DiffSnapshot extends Omit<SnapshotRef, 'finishedAt'> {
-  finishedAt: string;
-}
 
-export interface ConnectionDiff {
-  connectionId: string;
-  /** null: nothing published before `after`, so everything in it is new. */
-  before: DiffSnapshot | null;
-  after: DiffSnapshot;
-  diff: SnapshotDiff;
-  /** Per application mapped to an app account of its own in `after`: the usage it gained over `before`. */
-  usage: AppUsageGain[];
-  /** Rows of users and assignments left out of `diff` to keep the answer one payload (totals count them). */
-  rowsLeftOut: number;
-}
 
-export type ConnectionDiffAnswer = { found: true; diff: ConnectionDiff } | { found: false; reason: string };
 
-export interface ConnectionDiffArgs {
-  connectionId: string;
-  /** A dry run's snapshot to compare against the newest published one. */
-  afterSnapshotId?: string;
-}
 
-/** ~100 bytes a row: 10,000 rows stay far under Temporal's 2 MB payload limit. */
-export const MAX_DIFF_ROWS = 10_000;
+
+
 
 const wire = (ref: SnapshotRef): DiffSnapshot => ({ ...ref, finishedAt: ref.finishedAt.toISOString() });
 

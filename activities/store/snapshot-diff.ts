@@ -3,6 +3,7 @@
 // two snapshots (snapshot-diff-rows.ts reads them, already narrowed to what differs, so the diff
 // costs memory in proportion to the change, not the directory). Unchanged pairs are ignored, so a
 // test may hand in whole snapshots.
+import type { ApplicationDiff, DiffUser, SnapshotDiff, StatusChange } from '../../contract/reports';
 
 /** A user sent active in either snapshot, with their Torii status on each side (null: not there). */
 export interface UserPairRow {
@@ -28,40 +29,9 @@ export interface AssignmentPairRow {
   after: boolean;
 }
 
-export interface DiffUser {
-  userId: string;
-  email: string;
-}
 
-export interface StatusChange extends DiffUser {
-  from: string;
-  to: string;
-}
 
-export interface ApplicationDiff {
-  appId: string;
-  /** The license name now (or last, for an application that lost its license). */
-  name: string;
-  /** `added`/`removed`: the license itself appeared or went; `renamed`: its name changed. */
-  change: 'added' | 'removed' | 'renamed' | 'kept';
-  previousName: string | null;
-  gained: DiffUser[];
-  lost: DiffUser[];
-}
 
-export interface SnapshotDiff {
-  users: { added: DiffUser[]; removed: DiffUser[]; changed: StatusChange[] };
-  applications: ApplicationDiff[];
-  totals: {
-    usersAdded: number;
-    usersRemoved: number;
-    usersChanged: number;
-    applicationsAdded: number;
-    applicationsRemoved: number;
-    assignmentsGained: number;
-    assignmentsLost: number;
-  };
-}
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byEmail = (a: DiffUser, b: DiffUser) => byText(a.email.toLowerCase(), b.email.toLowerCase()) || byText(a.userId, b.userId);

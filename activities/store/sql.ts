@@ -2,7 +2,7 @@
 // default (PGlite, PostgreSQL compiled to WebAssembly) implement, so every query is written once.
 import { mkdir } from 'node:fs/promises';
 import { Pool, types } from 'pg';
-import { redact } from '../redact';
+import { redact } from '../../contract/redact';
 
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;

@@ -2,21 +2,9 @@
 // app account was sent active, those whose last sign-on to that application is newer than the one
 // the older snapshot sent (or who had none then, or were not sent then). Read from what each
 // snapshot sent (usage_app_sent_users), so the diff shows what Torii was told.
+import type { AppUsageGain } from '../../contract/reports';
 import type { Sql } from './sql';
 
-export interface AppUsageGain {
-  appId: string;
-  /** The application's name in the newer snapshot. */
-  name: string;
-  /** Users the newer snapshot sent the app account as active. */
-  users: number;
-  /** Of them, those sent with a last sign-on. */
-  signedOn: number;
-  /** Of those, with a sign-on newer than the older snapshot sent (first seen included). */
-  gained: number;
-  /** Of the gained, those the older snapshot sent no sign-on for (or did not send at all). */
-  firstSeen: number;
-}
 
 /** Per application mapped in `after`, in name order; `before` null compares with nothing (every sign-on is first seen). */
 export async function usageGained(sql: Sql, connectionId: string, before: string | null, after: string): Promise<AppUsageGain[]> {

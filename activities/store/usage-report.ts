@@ -2,36 +2,11 @@
 // newest published snapshot licenses, how many users hold it, how many of them signed on to it
 // within the period, and how many were never seen signing on. Read-only.
 import { OPEN_TO_EVERY_USER } from './access';
+import type { ApplicationUsage, UsageReport } from '../../contract/reports';
 import type { Sql } from './sql';
 
-export interface ApplicationUsage {
-  appId: string;
-  name: string;
-  licensed: number;
-  activeInPeriod: number;
-  /** Licensed users whose last sign-on came in the last sync's read: the usage it gained. */
-  signedOnInLastRead: number;
-  neverSeen: number;
-  lastSignOn: string | null;
-}
 
-export interface UsageReport {
-  connectionId: string;
-  snapshotId: string;
-  /** The usage read's high-water mark: sign-ons up to here are known. Null when usage was never read. */
-  knownUntil: string | null;
-  /** Where the last sync's read began. */
-  lastReadFrom: string | null;
-  since: string;
-  applications: ApplicationUsage[];
-}
 
-/** What `usage` asks the worker: the period starts at `since` (ISO); `app` narrows to one application by name or id. */
-export interface ConnectionUsageArgs {
-  connectionId: string;
-  since: string;
-  app?: string;
-}
 
 export async function usageReport(sql: Sql, connectionId: string, since: Date, app?: string): Promise<UsageReport | undefined> {
   const { rows: snapshots } = await sql.query<{ snapshot_id: string }>(

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Got } from 'got';
 import { ProblemError } from '../problem';
-import { registerSecret } from '../redact';
+import { registerSecret } from '../../contract/redact';
 import { MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from '../pingone/http';
 import { NOT_PUBLIC_CODE, publicOnlyLookup, uploadUrlAllowed, uploadUrlRefused } from './upload-url';
 import { classifyToriiAnswer, classifyToriiTransport, toriiResponseTooLarge, type ToriiStep } from './classify';

@@ -12,7 +12,7 @@ import { postgresStore, type Sql } from '../../activities/store/sql';
 import { migrate } from '../../activities/store/schema';
 import { startSync } from '../../client/start-sync';
 import { encryptingDataConverter } from '../../contract/codec';
-import { loadConfig, type WorkerConfig } from '../../worker/config';
+import { loadConfig, type WorkerConfig } from '../../contract/config';
 import { parseEncryptionKeys } from '../../contract/encryption-keys';
 import { installTelemetry, type TelemetrySettings } from '../../worker/telemetry';
 import { activityDeps } from '../../worker/wiring';

@@ -42,13 +42,17 @@ export async function startWorkerProcess(env: Record<string, string>, logFile: s
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let seen = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`the worker did not start within ${START_TIMEOUT_MS} ms; see ${logFile}`)), START_TIMEOUT_MS);
     const watch = (chunk: Buffer) => {
       log.write(chunk);
       if (seen.length < 1_000_000) seen += chunk.toString('utf8');
-      if (seen.includes(STARTED)) {
+      if (!started && seen.includes(STARTED)) {
+        started = true;
         clearTimeout(timer);
-        resolve();
+        // Resolved once the line is in the file: a test reading the log right after start finds it
+        // (the stream writes in order, so this callback runs after the chunk above is written).
+        log.write('', () => resolve());
       }
     };
     child.stdout?.on('data', watch);

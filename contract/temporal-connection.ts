@@ -4,7 +4,7 @@
 // into connection options, for NativeConnection (worker) and Connection (client) alike.
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import { registerSecret } from '../activities/redact';
+import { registerSecret } from './redact';
 import { ConfigError, type WorkerConfig } from './config';
 
 export type TemporalConnectionConfig = Pick<

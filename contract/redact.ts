@@ -1,4 +1,5 @@
-// Keeps secrets out of logs, errors and history text. Secrets are registered as they enter the
+// Keeps secrets out of logs, errors and history text, in every process (the worker, the CLI, the
+// codec server's masking). Secrets are registered as they enter the
 // worker (client secrets, API keys, issued tokens), and anything shaped like a credential is masked
 // even when it was never registered. A registered secret is also masked in the forms it takes inside
 // other text: JSON-escaped (once or twice, as a message nested in JSON is), \u-escaped and

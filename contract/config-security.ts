@@ -3,7 +3,7 @@
 // the codec server. Part of the worker's one environment schema (worker/config.ts); values here are
 // never echoed back in messages.
 import { z } from 'zod';
-import { parseEncryptionKeys } from '../contract/encryption-keys';
+import { parseEncryptionKeys } from './encryption-keys';
 
 const filePath = (what: string) => z.string().min(1, `must be a file path (${what})`);
 

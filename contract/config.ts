@@ -1,8 +1,9 @@
-// The worker's configuration: one zod schema over the environment, checked at start, with one
-// readable line per bad variable.
+// The deployment's one environment schema, read by the worker and by every client (the CLI,
+// connectClient): checked at start, with one readable line per bad variable. It lives in the contract
+// because both sides read the same variables (the Temporal connection, the encryption keys).
 import { z } from 'zod';
-import { ConfigError } from '../contract/config-error';
-import { DEFAULT_TASK_QUEUE } from '../contract/sync';
+import { ConfigError } from './config-error';
+import { DEFAULT_TASK_QUEUE } from './sync';
 import { securityConfig } from './config-security';
 
 const url = (example: string) =>
