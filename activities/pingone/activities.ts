@@ -3,7 +3,7 @@
 // and run one check of the connection test. Each is one side effect with a small plain-data result:
 // no page data and no token ever enters history.
 import { activityInfo } from '@temporalio/activity';
-import { beatProgress } from '../progress-beat';
+import { recordProgress } from '../progress-beat';
 import { auditApiFor, endpointsFor, pingOneApiFor, type ConnectionArgs } from '../connection';
 import { reportingProblems, ProblemError } from '../problem';
 import type { Sql } from '../store/sql';
@@ -104,7 +104,7 @@ export function createPingOneActivities(deps: PingOneActivityDeps) {
     /** Follows one listing's next links for a few seconds, page by page, resuming after a retried attempt's last beat. */
     async fetchPages(args: PageArgs): Promise<PagesOutcome> {
       const resumed = activityInfo().heartbeatDetails;
-      return reportingProblems(() => fetchListingPages({ sql: deps.sql, api: pingOne(args), beat: beatProgress, resumed, now: Date.now }, args));
+      return reportingProblems(() => fetchListingPages({ sql: deps.sql, api: pingOne(args), beat: recordProgress, resumed, now: Date.now }, args));
     },
 
     /**

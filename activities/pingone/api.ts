@@ -39,12 +39,15 @@ export class PingOneApi {
   /** Requests made through this instance, token requests included. */
   readonly stats = { requests: 0 };
   private readonly apiOrigin: string;
+  /** The paths isOwnUrl admits links under, parsed once: every page's next link is checked twice. */
+  private readonly ownRoots: string[];
 
   constructor(
     private readonly deps: PingOneApiDeps,
     readonly target: PingOneTarget,
   ) {
     this.apiOrigin = new URL(target.apiBaseUrl).origin;
+    this.ownRoots = [new URL(this.environmentUrl()).pathname, new URL(`${target.apiBaseUrl}/roles`).pathname];
   }
 
   environmentUrl(path = ''): string {
@@ -117,9 +120,7 @@ export class PingOneApi {
       return false;
     }
     const under = (root: string) => target.pathname === root || target.pathname.startsWith(`${root}/`);
-    const environment = new URL(this.environmentUrl()).pathname;
-    const roles = new URL(`${this.target.apiBaseUrl}/roles`).pathname;
-    return target.origin === this.apiOrigin && !target.username && !target.password && (under(environment) || under(roles));
+    return target.origin === this.apiOrigin && !target.username && !target.password && this.ownRoots.some(under);
   }
 
   private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {

@@ -1,9 +1,10 @@
 // Pages of one listing: fetching a page and writing it to the snapshot, and following a listing's
 // next links for several pages in one activity (a few seconds' worth), so a page costs one PingOne
 // request and one store write instead of a whole activity round trip through Temporal. After each
-// page the activity beats its progress (the next link and the counts so far); a retried attempt
-// resumes after the last page whose beat reached the server. Page writes are upserts, so a page
-// fetched again after a lost beat changes nothing in the store, and the counts come from the beat.
+// page the activity records its progress (the next link and the counts so far), which the worker
+// beats a few times a second (worker/heartbeat.ts); a retried attempt resumes after the last page
+// whose beat reached the server. Page writes are upserts, so a page fetched again after a lost
+// beat changes nothing in the store, and the counts come from the beat.
 import { z } from 'zod';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
@@ -64,7 +65,7 @@ const ProgressSchema = z.object({
 export interface ListingPagesDeps {
   sql: Sql;
   api: PingOneApi;
-  /** Records progress as the activity's heartbeat details. */
+  /** Records progress as the activity's heartbeat details (the worker beats the latest). */
   beat(progress: PagesOutcome): void;
   /** The last progress a previous attempt beat (activityInfo().heartbeatDetails). */
   resumed: unknown;
