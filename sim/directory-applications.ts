@@ -1,7 +1,7 @@
 // The generated applications. A fixed set covers every access rule, every type of the spec's
 // EnumApplicationType and every protocol of EnumApplicationProtocol (OPENID_CONNECT, SAML, WS_FED,
 // EXTERNAL_LINK); extra apps, if asked for, are random.
-import type { SimApplication, SimApplicationProtocol, SimApplicationType } from './directory';
+import type { SimApplication, SimApplicationProtocol, SimApplicationType } from './directory-records';
 import type { GroupLayout } from './directory-groups';
 import { Random, pickOne, pickSome, randomInt, randomUuid } from './random';
 

@@ -1,7 +1,7 @@
 // The generated group structure: a small admin group, nested chains up to the requested depth
 // (with the odd second parent, so roles through two paths must be deduplicated), and one
 // population-scoped group. Also who is a direct member of what.
-import type { SimGroup, SimPopulation, SimUser } from './directory';
+import type { SimGroup, SimPopulation, SimUser } from './directory-records';
 import { GROUP_NAMES } from './names';
 import { Random, pickOne, pickSome, randomInt, randomUuid } from './random';
 

@@ -1,6 +1,6 @@
 // How one generated PingOne user looks: name, email or none, username shape, status, population
 // and dates. Everything derives from the seeded stream and the user's number, never from the clock.
-import type { SimPopulation, SimUser } from './directory';
+import type { SimPopulation, SimUser } from './directory-records';
 import { ASCII_FAMILY_NAMES, ASCII_GIVEN_NAMES, NON_ASCII_FAMILY_NAMES, NON_ASCII_GIVEN_NAMES, asciiName } from './names';
 import { Random, pickOne, pickWeighted, randomInt, randomUuid } from './random';
 
