@@ -9,8 +9,12 @@ export interface KillableWorker {
   h: Harness;
   /** The running worker process's id, for a SIGKILL at the test's chosen moment. */
   readonly pid: number;
-  /** SIGKILLs the worker at once if it still runs, then starts a new one; resolves once that one runs. */
-  restart(): Promise<void>;
+  /**
+   * SIGKILLs the worker at once if it still runs, then starts a new one; resolves once that one runs.
+   * `whileNoneRuns` runs between the two, once the old process is gone: what the server holds then
+   * (an activity's last beat) no worker can change.
+   */
+  restart(whileNoneRuns?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,8 +44,9 @@ export async function startKillableWorker(opts: {
     get pid() {
       return worker.pid;
     },
-    async restart() {
+    async restart(whileNoneRuns) {
       await worker.kill();
+      await whileNoneRuns?.();
       worker = await startWorkerProcess(h.workerEnv, opts.logFile);
     },
     async close() {
