@@ -11,6 +11,8 @@ export interface RunHistoryFigures {
   largestPayloadEvent: string;
   /** Seconds from an activity type's first scheduling to its last completion, across runs. */
   spanByActivity: Record<string, number>;
+  /** The same spans as epoch milliseconds, so CPU samples can be split by phase. */
+  windowByActivity: Record<string, { first: number; last: number }>;
   /** Per run, page-fetching activities (one page or several): how many, mean ms waiting for a worker, mean ms running. */
   pagesByRun: { pages: number; meanQueuedMs: number; meanRunningMs: number; seconds: number; workflowTasks: number; meanTaskMs: number; meanTaskQueuedMs: number }[];
 }
@@ -42,7 +44,7 @@ function describeEvent(event: Record<string, unknown>, activityTypeOf: Map<strin
 }
 
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, pagesByRun: [] };
+  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [] };
   const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
@@ -110,6 +112,9 @@ export async function historyFigures(client: Client, workflowId: string): Promis
       });
     }
   }
-  for (const [type, span] of spans) figures.spanByActivity[type] = Math.max(0, (span.last - span.first) / 1000);
+  for (const [type, span] of spans) {
+    figures.spanByActivity[type] = Math.max(0, (span.last - span.first) / 1000);
+    figures.windowByActivity[type] = { first: span.first, last: span.last };
+  }
   return figures;
 }

@@ -88,19 +88,22 @@ async function bench(opts: BenchOptions): Promise<void> {
   const client = await connectClient(config);
   const devServerPids = descendantsNamed(process.pid, 'temporal');
   const devServerCpu = () => devServerPids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
-  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; chains: ChainFigures }[] = [];
+  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; simulatorCpuMs: number; chains: ChainFigures; listingCpuMs?: number; listingSeconds?: number }[] = [];
   const walls: number[] = [];
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
   let usageFigures = '-';
-  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, pagesByRun: [] };
+  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [] };
   try {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
       const t0 = Date.now();
-      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu() };
+      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage() };
       const sampler = setInterval(() => rssSamples.push(worker.peakRssMb()), 500);
+      // The worker's CPU over time, so the listing's share can be told from the phases around it.
+      const cpuSamples: { at: number; ms: number }[] = [];
+      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0 }), 100);
       const handle = await startSync(client, {
         connectionId: `bench-${run}`,
         pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
@@ -109,12 +112,14 @@ async function bench(opts: BenchOptions): Promise<void> {
       }, 'bench');
       const result = await handle.result();
       clearInterval(sampler);
+      clearInterval(cpuSampler);
       walls.push((Date.now() - t0) / 1000);
       const requests = stack.pingone.requests.slice(before);
       perRun.push({
         wall: walls.at(-1) ?? 0,
         workerCpuMs: (cpuMs(worker.child.pid ?? 0) ?? 0) - cpu0.worker,
         devServerCpuMs: devServerCpu() - cpu0.devServer,
+        simulatorCpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0.simulators)),
         chains: chainFigures(requests),
       });
       requestsByKind = {};
@@ -130,11 +135,21 @@ async function bench(opts: BenchOptions): Promise<void> {
           row[r.kind] = (row[r.kind] ?? 0) + 1;
           seconds.set(s, row);
         }
+        // And the worker's CPU in each second (100% = one core busy).
+        const workerCpuIn = (s: number) => {
+          const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
+          return (at(start + (s + 1) * 1000) - at(start + s * 1000)) / 10;
+        };
         for (const [s, row] of [...seconds.entries()].sort((a, b) => a[0] - b[0])) {
-          console.error(`  t=${String(s).padStart(3)}s ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+          console.error(`  t=${String(s).padStart(3)}s worker ${workerCpuIn(s).toFixed(0).padStart(3)}% | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         }
       }
       history = await historyFigures(client, handle.workflowId);
+      const listing = history.windowByActivity.fetchPages ?? history.windowByActivity.fetchPage;
+      if (listing) {
+        const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
+        Object.assign(perRun[perRun.length - 1], { listingCpuMs: at(listing.last) - at(listing.first), listingSeconds: (listing.last - listing.first) / 1000 });
+      }
       if (result.usage) {
         const span = history.spanByActivity.readUsagePage ?? 0;
         usageFigures =
@@ -177,7 +192,10 @@ async function bench(opts: BenchOptions): Promise<void> {
     ['wall ÷ floor', `${(wall / floor).toFixed(2)}`],
     ['wall − floor', `${(wall - floor).toFixed(1)} s`],
     ['worker CPU (/proc)', `${(mid.workerCpuMs / 1000).toFixed(1)} s: ${(mid.workerCpuMs / pages).toFixed(1)} ms per page, ${((mid.workerCpuMs / users) * 1000).toFixed(0)} ms per 1,000 users (runs: ${perRun.map((r) => (r.workerCpuMs / r.chains.pages).toFixed(1)).join(', ')} ms per page)`],
+    ['worker CPU during the listing (first page activity scheduled → last completed)', mid.listingCpuMs === undefined ? '-' :
+      `${(mid.listingCpuMs / 1000).toFixed(1)} s over ${mid.listingSeconds?.toFixed(1)} s: ${(mid.listingCpuMs / pages).toFixed(1)} ms per page; the rest of the sync ${((mid.workerCpuMs - mid.listingCpuMs) / 1000).toFixed(1)} s`],
     ['dev server CPU (/proc)', devServerPids.length === 0 ? 'not found' : `${(mid.devServerCpuMs / 1000).toFixed(1)} s: ${(mid.devServerCpuMs / pages).toFixed(1)} ms per page, ${((mid.devServerCpuMs / users) * 1000).toFixed(0)} ms per 1,000 users`],
+    ['simulators CPU (this process: PingOne, Torii, the client)', `${(mid.simulatorCpuMs / 1000).toFixed(1)} s: ${(mid.simulatorCpuMs / pages).toFixed(1)} ms per page`],
     ['naive sequential script', naiveWall === undefined ? 'not run (--no-naive)' : `${naiveWall.toFixed(1)} s`],
     ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
     ['usage read (beside the listings)', usageFigures],

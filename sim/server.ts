@@ -74,19 +74,30 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
       const kind = spec.classify(req.method, req.path, req.params);
       const record: RequestRecord<Kind> = { at: Date.now(), method: req.method, path: req.path, query: req.query, status: 0, kind };
       requests.push(record);
+      // The latency is from the request's arrival to its answer, the simulator's own work of
+      // answering within it, as PingOne's is within its latency: a benchmark's floor counts
+      // `latency` per page of a chain, not latency plus the time this process takes to answer.
+      const due = record.at + (spec.latencyMs?.() ?? 0);
       answer(req, kind, record).then(
-        (reply) => send(reply, record),
-        (error: unknown) => send({ status: 500, body: { error: 'simulator bug', message: String(error) } }, record),
+        (reply) => send(reply, record, due),
+        (error: unknown) => send({ status: 500, body: { error: 'simulator bug', message: String(error) } }, record, due),
       );
     });
 
-    function send(reply: Delivery, record: RequestRecord<Kind>): void {
+    function send(reply: Delivery, record: RequestRecord<Kind>, due: number): void {
+      const encoded = reply.stream ? undefined : encode(reply.body);
+      const wait = due - Date.now();
+      if (wait > 0) setTimeout(() => deliver(reply, record, encoded), wait);
+      else deliver(reply, record, encoded);
+    }
+
+    function deliver(reply: Delivery, record: RequestRecord<Kind>, encoded: ReturnType<typeof encode> | undefined): void {
       record.status = reply.status;
-      if (reply.stream) {
-        streamPage(outgoing, reply.stream.bytes, record);
+      if (reply.stream || !encoded) {
+        streamPage(outgoing, reply.stream?.bytes ?? 0, record);
         return;
       }
-      const { bytes, contentType } = encode(reply.body);
+      const { bytes, contentType } = encoded;
       const headers: Record<string, string> = { 'content-type': contentType };
       for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
       if (reply.cut === 'reset') {
@@ -101,8 +112,6 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
   });
 
   async function answer(req: SimRequest, kind: Kind, record: RequestRecord<Kind>): Promise<Delivery> {
-    const latency = spec.latencyMs?.() ?? 0;
-    if (latency > 0) await sleep(latency);
     const fault: FaultResponse | undefined = faults.take(kind, req);
     if (fault && 'status' in fault) {
       record.fault = 'status';

@@ -126,13 +126,16 @@ export function createPingOneActivities(deps: PingOneActivityDeps) {
         const adminIds = new Set(adminRoleIds(facts.roles));
         const scope = { environmentId: args.pingOne.environmentId, populationIds: new Set(facts.populationIds) };
         const userIds = await adminCandidates(deps.sql, args, args.appIds, args.after, args.limit);
-        const admins: string[] = [];
-        for (const userId of userIds) {
-          const page = await api.get(api.environmentUrl(`/users/${encodeURIComponent(userId)}/roleAssignments`), 'roleAssignments');
-          const assignments = (embeddedRecords(page, 'roleAssignments') ?? []).map(toRoleAssignment);
-          if (assignments.some((a) => a !== undefined && isAdminAssignment(a, adminIds, scope))) admins.push(userId);
-        }
-        await insertAdminUsers(deps.sql, args, admins);
+        // The candidates' reads are independent: they go out together, as many at once as the
+        // license's budget allows (it paces and caps them), instead of one latency after another.
+        const isAdmin = await Promise.all(
+          userIds.map(async (userId) => {
+            const page = await api.get(api.environmentUrl(`/users/${encodeURIComponent(userId)}/roleAssignments`), 'roleAssignments');
+            const assignments = (embeddedRecords(page, 'roleAssignments') ?? []).map(toRoleAssignment);
+            return assignments.some((a) => a !== undefined && isAdminAssignment(a, adminIds, scope));
+          }),
+        );
+        await insertAdminUsers(deps.sql, args, userIds.filter((_, i) => isAdmin[i]));
         return { last: userIds.length === args.limit ? userIds[userIds.length - 1] : null, requests: api.stats.requests };
       });
     },

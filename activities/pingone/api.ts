@@ -127,7 +127,8 @@ export class PingOneApi {
     const host = new URL(url).host;
     // The slot first, then the token: a wait for the budget (a 429's pause) can outlast a token,
     // so the token is taken from the cache only when the request is about to leave.
-    const release = await this.target.budget.acquire();
+    // A user listing is a chain (activities/pingone/listings.ts): its pages go first for a slot.
+    const release = await this.target.budget.acquire(resource === 'users');
     let response;
     try {
       const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);

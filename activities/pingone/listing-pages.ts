@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
 import type { PingOneApi } from './api';
-import { LISTINGS, SKIPPED_IDS_NAMED, type ListingRef } from './listings';
+import { LISTINGS, SKIPPED_IDS_NAMED, type ListingRef, type MappedPage } from './listings';
 import { readPage } from './pages';
 
 export interface ListingPageArgs extends SnapshotKey {
@@ -43,13 +43,24 @@ export const LISTING_PAGES_MS = 5000;
 
 /** Fetches one page of a listing and writes it to the snapshot; answers the next link. */
 export async function fetchListingPage(sql: Sql, api: PingOneApi, args: ListingPageArgs): Promise<PageOutcome> {
+  const { page, next } = await readMappedPage(api, args);
+  // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
+  // added two round trips to every page.
+  await page.write(sql, args, args.listing);
+  return { next, kept: page.kept, skipped: page.skipped, skippedIds: page.skippedIds, requests: api.stats.requests };
+}
+
+interface ReadMappedPage {
+  page: MappedPage;
+  next: string | null;
+}
+
+/** Reads a page and maps its records before returning, so nothing of the parsed page outlives this function. */
+async function readMappedPage(api: PingOneApi, args: ListingPageArgs): Promise<ReadMappedPage> {
   const spec = LISTINGS[args.listing.kind];
   const url = args.url ?? api.environmentUrl(spec.path(args.listing));
   const { records, next } = await readPage(api, url, spec.resource, spec.embedded, args.url !== undefined);
-  // One statement per page (store/pages.ts), atomic on its own: a transaction around it only
-  // added two round trips to every page.
-  const written = await spec.write(sql, args, args.listing, records);
-  return { next, kept: written.kept, skipped: written.skipped, skippedIds: written.skippedIds, requests: api.stats.requests };
+  return { page: spec.map(records), next };
 }
 
 /** A previous attempt's progress, as this module beat it; anything else starts the activity afresh. */
@@ -75,6 +86,11 @@ export interface ListingPagesDeps {
 /**
  * Follows the listing from `args.url` for up to LISTING_PAGES_MS (at least one page), or to its
  * end. A failing page fails the attempt; the pages before it are kept by the last beat.
+ *
+ * The next page is asked for as soon as a page's next link is known, while that page is written:
+ * a listing's pages follow one another, so the store's round trip would otherwise add to every
+ * page of the longest chain. Progress is still recorded only after a page is written, so a retry
+ * resumes after the last page in the store; a page read ahead when the attempt ends is dropped.
  */
 export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPageArgs): Promise<PagesOutcome> {
   const resumed = ProgressSchema.safeParse(deps.resumed);
@@ -83,15 +99,25 @@ export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPag
   if (resumed.success && progress.next === null) return progress;
   const requestsBefore = progress.requests;
   const started = deps.now();
-  do {
-    const page = await fetchListingPage(deps.sql, deps.api, { ...args, url: progress.next ?? undefined });
-    progress.next = page.next;
+  let reading: Promise<ReadMappedPage> | undefined = readAhead(deps.api, { ...args, url: progress.next ?? undefined });
+  while (reading) {
+    const { page, next }: ReadMappedPage = await reading;
+    reading = next !== null && deps.now() - started < LISTING_PAGES_MS ? readAhead(deps.api, { ...args, url: next }) : undefined;
+    await page.write(deps.sql, args, args.listing);
+    progress.next = next;
     progress.pages++;
     progress.kept += page.kept;
     progress.skipped += page.skipped;
-    for (const id of page.skippedIds ?? []) if (progress.skippedIds.length < SKIPPED_IDS_NAMED && !progress.skippedIds.includes(id)) progress.skippedIds.push(id);
-    progress.requests = requestsBefore + page.requests;
+    for (const id of page.skippedIds) if (progress.skippedIds.length < SKIPPED_IDS_NAMED && !progress.skippedIds.includes(id)) progress.skippedIds.push(id);
+    progress.requests = requestsBefore + deps.api.stats.requests;
     deps.beat({ ...progress, skippedIds: [...progress.skippedIds] });
-  } while (progress.next !== null && deps.now() - started < LISTING_PAGES_MS);
+  }
   return progress;
+}
+
+/** A page read while the one before it is written: its failure is the attempt's when it is awaited, never an unhandled rejection before. */
+function readAhead(api: PingOneApi, args: ListingPageArgs): Promise<ReadMappedPage> {
+  const reading = readMappedPage(api, args);
+  reading.catch(() => undefined);
+  return reading;
 }

@@ -38,15 +38,21 @@ interface ListingSpec {
   resource: PingOneResource;
   path(ref: ListingRef): string;
   embedded: string;
-  /** Maps records and writes them in one statement (so a page lands whole); answers how many were kept and skipped. */
-  write(sql: Sql, key: SnapshotKey, ref: ListingRef, records: unknown[]): Promise<WrittenPage>;
+  /**
+   * Maps a page's records to its rows, at once: the page's parsed JSON (most of what a page
+   * allocates) is garbage before the write waits for the store, instead of outliving the wait and
+   * being promoted to the old generation, where each mark-compact pays for it again.
+   */
+  map(records: unknown[]): MappedPage;
 }
 
-export interface WrittenPage {
+/** A page's rows, ready to be written in one statement (so the page lands whole). */
+export interface MappedPage {
   kept: number;
   skipped: number;
   /** The first few skipped records' ids ("(no id)" when a record has none). */
   skippedIds: string[];
+  write(sql: Sql, key: SnapshotKey, ref: ListingRef): Promise<void>;
 }
 
 function mapAll<T>(records: unknown[], map: (raw: unknown) => T | undefined): { rows: T[]; skipped: number; skippedIds: string[] } {
@@ -65,12 +71,11 @@ function groupScoped(ref: ListingRef): string {
   return ref.groupId;
 }
 
-/** A listing's write: maps each record (skipping those it cannot read) and stores the rows in one statement. */
-function writing<T>(map: (raw: unknown) => T | undefined, store: (sql: Sql, key: SnapshotKey, rows: T[], ref: ListingRef) => Promise<void>): ListingSpec['write'] {
-  return async (sql, key, ref, records) => {
+/** A listing's rows: maps each record (skipping those it cannot read); the rows are stored in one statement. */
+function writing<T>(map: (raw: unknown) => T | undefined, store: (sql: Sql, key: SnapshotKey, rows: T[], ref: ListingRef) => Promise<void>): ListingSpec['map'] {
+  return (records) => {
     const { rows, skipped, skippedIds } = mapAll(records, map);
-    await store(sql, key, rows, ref);
-    return { kept: rows.length, skipped, skippedIds };
+    return { kept: rows.length, skipped, skippedIds, write: (sql, key, ref) => store(sql, key, rows, ref) };
   };
 }
 
@@ -79,38 +84,38 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     resource: 'users',
     path: (ref) => `/users?limit=${PAGE_LIMIT}${userFilter(ref)}`,
     embedded: 'users',
-    write: writing(toUserRow, upsertUsers),
+    map: writing(toUserRow, upsertUsers),
   },
   groups: {
     resource: 'groups',
     path: () => `/groups?limit=${PAGE_LIMIT}`,
     embedded: 'groups',
-    write: writing(toGroupRow, upsertGroups),
+    map: writing(toGroupRow, upsertGroups),
   },
   applications: {
     resource: 'applications',
     path: () => `/applications`,
     embedded: 'applications',
-    write: writing(toApplicationRow, upsertApplications),
+    map: writing(toApplicationRow, upsertApplications),
   },
   populations: {
     resource: 'populations',
     path: () => `/populations`,
     embedded: 'populations',
-    write: writing(toPopulationRow, upsertPopulations),
+    map: writing(toPopulationRow, upsertPopulations),
   },
   members: {
     resource: 'members',
     path: (ref) => `/users?limit=${PAGE_LIMIT}&filter=${encodeURIComponent(`memberOfGroups[id eq "${groupScoped(ref)}"]`)}`,
     embedded: 'users',
-    write: writing(toMemberId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows)),
+    map: writing(toMemberId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows)),
   },
   groupParents: {
     resource: 'groupParents',
     // readGroupNesting takes no query parameters in the OpenAPI (no `limit`): its own page size.
     path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups`,
     embedded: 'groupMemberships',
-    write: writing(toParentId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows)),
+    map: writing(toParentId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows)),
   },
 };
 

@@ -14,11 +14,16 @@ export interface BudgetSettings {
 const PACE_MARGIN = 0.95;
 const RECOVERY_MS = 30_000;
 
+type Grant = (release: () => void) => void;
+
 export class RateBudget {
   private nextSlotAt = 0;
   private pausedUntil = 0;
   private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Requests waiting for a slot, in arrival order: a chain's pages (`acquire(true)`) are granted first. */
+  private readonly waiting = { chains: [] as Grant[], others: [] as Grant[] };
+  /** The grants wait for the next pace slot (or a 429's pause) to come. */
+  private sleeping = false;
   /** When the last 429's pause ends (ms on `now`): the pace is half from then, back to full over RECOVERY_MS. */
   private slowedAt = -Infinity;
   /** Set by RateBudgets: what the bodies of this license's answers in flight may hold together. */
@@ -30,38 +35,52 @@ export class RateBudget {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  /** Waits for a concurrency slot and a pace slot; call the returned function when the request ends. */
-  async acquire(): Promise<() => void> {
-    while (this.inFlight >= this.settings.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inFlight++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.inFlight--;
-      this.waiting.shift()?.();
-    };
-    try {
-      for (;;) {
-        const t = this.now();
-        const at = Math.max(t, this.nextSlotAt, this.pausedUntil);
-        if (at <= t) {
-          this.nextSlotAt = t + this.intervalMs(t);
-          return release;
-        }
-        await this.sleep(at - t);
+  /**
+   * Waits for a concurrency slot and a pace slot; call the returned function when the request ends.
+   * `chain`: the request is a page of a user listing. A sync lasts at least as long as its longest
+   * chain, whose pages follow one another, so a chain's page waiting behind group-scoped pages for a
+   * slot lengthens the whole sync; a group's page waiting behind it costs nothing, as every page is
+   * asked for anyway and the budget's pace is the same.
+   */
+  acquire(chain = false): Promise<() => void> {
+    return new Promise((grant) => {
+      (chain ? this.waiting.chains : this.waiting.others).push(grant);
+      this.grant();
+    });
+  }
+
+  /** Grants slots to waiting requests at the pace, chains first, while the concurrency allows. */
+  private grant(): void {
+    while (!this.sleeping && this.inFlight < this.settings.concurrency && this.waiting.chains.length + this.waiting.others.length > 0) {
+      const t = this.now();
+      const at = Math.max(t, this.nextSlotAt, this.pausedUntil);
+      if (at > t) {
+        this.sleeping = true;
+        void this.sleep(at - t).then(() => {
+          this.sleeping = false;
+          this.grant();
+        });
+        return;
       }
-    } catch (err) {
-      release();
-      throw err;
+      this.nextSlotAt = t + this.intervalMs(t);
+      this.inFlight++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        this.grant();
+      };
+      (this.waiting.chains.shift() ?? this.waiting.others.shift())?.(release);
     }
   }
 
-  /** The license answered 429 (or 503 with Retry-After): everyone waits, then goes slower. */
+  /** Nothing in flight and nothing waiting: the budget may be dropped. */
   get idle(): boolean {
-    return this.inFlight === 0 && this.waiting.length === 0;
+    return this.inFlight === 0 && this.waiting.chains.length + this.waiting.others.length === 0;
   }
 
+  /** The license answered 429 (or 503 with Retry-After): everyone waits, then goes slower. */
   slowDown(retryAfterMs: number): void {
     const t = this.now();
     this.pausedUntil = Math.max(this.pausedUntil, t + retryAfterMs);

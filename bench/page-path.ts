@@ -1,0 +1,119 @@
+// The page path alone: what fetching a listing's pages and writing them to the store costs the
+// worker's process, with no Temporal in the way. The parent starts PostgreSQL and the simulators;
+// a child process (so its CPU is its own) follows every listing a sync reads (each population's
+// users, each group's members and parents) through `fetchListingPages` on a few lanes, as the
+// workflow's lanes would, and prints its CPU per page. `npm run bench:pages -- --users 20000`.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { createHttp } from '../activities/pingone/http';
+import { fetchListingPages } from '../activities/pingone/listing-pages';
+import { RateBudgets } from '../activities/pingone/rate-budget';
+import { TokenCache } from '../activities/pingone/token';
+import { pingOneApiFor } from '../activities/connection';
+import { openSnapshot } from '../activities/store/snapshots';
+import type { ListingRef } from '../contract/checkpoint';
+import { loadConfig } from '../contract/config';
+import { generateDirectory } from '../sim/directory';
+import { openStore } from '../worker/wiring';
+import { startStack } from './stack';
+
+interface ChildReport {
+  pages: number;
+  kept: number;
+  wallMs: number;
+  cpuMs: number;
+  gcMs: number;
+  peakRssMb: number;
+}
+
+async function parent(): Promise<void> {
+  const opts = new Command()
+    .option('--users <n>', 'PingOne users', '20000')
+    .option('--groups <n>', 'groups', '30')
+    .option('--latency <ms>', 'per-request latency of the PingOne simulator', '0')
+    .option('--lanes <n>', 'listings followed at once', '8')
+    .option('--runs <n>', 'passes over the listings (the median is reported)', '3')
+    .parse()
+    .opts();
+  const directory = generateDirectory({ seed: 42, users: Number(opts.users), groups: Number(opts.groups), applications: 10, populationShares: [0.73, 0.17, 0.06, 0.04], unrestrictedAppShare: 0.1 });
+  const stack = await startStack(directory, Number(opts.latency), 100_000);
+  const reports: ChildReport[] = [];
+  try {
+    for (let run = 0; run < Number(opts.runs); run++) {
+      const child = fork(__filename, ['--child'], {
+        execPath: process.env.BENCH_CHILD_EXEC_PATH ?? process.execPath,
+        env: { ...process.env, ...stack.env },
+        execArgv: (process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=96 --max-semi-space-size=4').split(' ').filter(Boolean),
+      });
+      child.send({
+        lanes: Number(opts.lanes),
+        environmentId: directory.environmentId,
+        clientId: stack.client.clientId,
+        clientSecret: stack.client.clientSecret,
+        populations: directory.populations.map((p) => p.id),
+        groups: directory.groups.map((g) => g.id),
+      });
+      reports.push(await new Promise<ChildReport>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as ChildReport));
+        child.once('exit', (code) => code !== 0 && reject(new Error(`child exited ${code}`)));
+      }));
+      const r = reports.at(-1)!;
+      console.log(`run ${run + 1}: ${r.pages} pages, ${r.kept} records, ${r.wallMs.toFixed(0)} ms wall, ${(r.cpuMs / r.pages).toFixed(2)} ms CPU per page (GC ${(r.gcMs / r.pages).toFixed(2)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+    }
+  } finally {
+    await stack.close();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`median: ${median(reports.map((r) => r.cpuMs / r.pages)).toFixed(2)} ms CPU per page, ${median(reports.map((r) => r.gcMs / r.pages)).toFixed(2)} ms GC per page, ${median(reports.map((r) => r.wallMs)).toFixed(0)} ms wall`);
+}
+
+async function child(): Promise<void> {
+  const job = await new Promise<{ lanes: number; environmentId: string; clientId: string; clientSecret: string; populations: string[]; groups: string[] }>((resolve) =>
+    process.once('message', (m) => resolve(m as never)),
+  );
+  const config = loadConfig();
+  const sql = await openStore(config);
+  const http = createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS, maxResponseBytes: config.HTTP_MAX_RESPONSE_BYTES });
+  const deps = { http, tokens: new TokenCache(http), budgets: new RateBudgets({ requestsPerSecond: 100_000, concurrency: 16 }, config.HTTP_MAX_RESPONSE_BYTES) };
+  const policy = { authBaseUrl: config.PINGONE_AUTH_URL, apiBaseUrl: config.PINGONE_API_URL, allowedHosts: config.PINGONE_ALLOWED_HOSTS };
+  const pingOne = { environmentId: job.environmentId, clientId: job.clientId, clientSecret: job.clientSecret };
+  const key = { connectionId: `pages-${randomUUID()}`, snapshotId: randomUUID() };
+  await openSnapshot(sql, key, job.environmentId);
+  const api = pingOneApiFor(pingOne, policy, deps);
+  await api.authenticate();
+
+  const listings: ListingRef[] = [
+    ...job.populations.map((populationId): ListingRef => ({ kind: 'users', populationId })),
+    ...job.groups.flatMap((groupId): ListingRef[] => [{ kind: 'members', groupId }, { kind: 'groupParents', groupId }]),
+  ];
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
+  let pages = 0;
+  let kept = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const lane = async () => {
+    for (let listing = listings.shift(); listing; listing = listings.shift()) {
+      let url: string | undefined;
+      do {
+        const outcome = await fetchListingPages({ sql, api, beat: () => {}, resumed: undefined, now: Date.now }, { ...key, listing, url });
+        pages += outcome.pages;
+        kept += outcome.kept;
+        url = outcome.next ?? undefined;
+      } while (url);
+    }
+  };
+  await Promise.all(Array.from({ length: job.lanes }, lane));
+  const cpu = process.cpuUsage(cpu0);
+  const report: ChildReport = { pages, kept, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  process.send?.(report, () => process.exit(0));
+}
+
+(process.argv.includes('--child') ? child() : parent()).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
