@@ -68,6 +68,24 @@ describe('RateBudget', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThan(1000 / 10 / 0.95); // slower than full pace
   });
 
+  it("grants a chain's page the next slot ahead of group-scoped pages waiting before it", async () => {
+    const clock = virtualClock();
+    const budget = new RateBudget({ requestsPerSecond: 1000, concurrency: 1 }, clock.now, clock.sleep);
+    const order: string[] = [];
+    const request = async (name: string, chain: boolean) => {
+      const release = await budget.acquire(chain);
+      order.push(name);
+      await clock.sleep(100);
+      release();
+    };
+    const all = [request('members-1', false), request('members-2', false), request('members-3', false), request('chain-1', true), request('members-4', false), request('chain-2', true)];
+    let settled = false;
+    void Promise.all(all).then(() => (settled = true));
+    while (!settled) if (!(await clock.step())) await new Promise((r) => setImmediate(r));
+    // members-1 had the slot when the others came; then the chains in arrival order, then the rest in theirs.
+    expect(order).toEqual(['members-1', 'chain-1', 'chain-2', 'members-2', 'members-3', 'members-4']);
+  });
+
   it('shares one budget per license key and follows changed settings', () => {
     const budgets = new RateBudgets({ requestsPerSecond: 20, concurrency: 8 });
     const a = budgets.for('license:acme');
