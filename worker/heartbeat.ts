@@ -14,8 +14,11 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { beatLastProgress, progressUnbeaten } from '../activities/progress-beat';
 
 const BEAT_EVERY_MS = 1000;
-/** Below the core's throttle (500 ms): the server's record of progress is no staler than it was. */
-const PROGRESS_EVERY_MS = 200;
+/**
+ * The core's throttle (maxHeartbeatThrottleInterval, worker.ts): the core sends the server at most
+ * one beat per 500 ms, the latest, so beating more often only encoded beats the server never saw.
+ */
+const PROGRESS_EVERY_MS = 500;
 
 export const heartbeatWhileRunning: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {

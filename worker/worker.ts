@@ -28,7 +28,7 @@ export async function createSyncWorker(options: SyncWorkerOptions): Promise<Work
     ...workflowCode(),
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
-    // A page-fetching activity records its progress after every page, beaten within 200 ms (heartbeat.ts);
+    // A page-fetching activity records its progress after every page, beaten within 500 ms (heartbeat.ts);
     // a killed worker loses what it beat since the last beat that reached the server, so beats go out
     // at least every half second instead of every 8 s (80% of the heartbeat timeout).
     maxHeartbeatThrottleInterval: '500ms',
