@@ -9,6 +9,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { createHttp } from '../activities/pingone/http';
 import { fetchListingPages } from '../activities/pingone/listing-pages';
+import { USERNAME_PREFIXES } from '../activities/pingone/listings';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { TokenCache } from '../activities/pingone/token';
 import { pingOneApiFor } from '../activities/connection';
@@ -34,11 +35,14 @@ async function parent(): Promise<void> {
     .option('--groups <n>', 'groups', '30')
     .option('--latency <ms>', 'per-request latency of the PingOne simulator', '0')
     .option('--lanes <n>', 'listings followed at once', '8')
+    .option('--budget <rps>', 'rate budget in requests per second', '100000')
+    .option('--concurrency <n>', 'requests in flight the budget allows', '16')
+    .option('--split', 'split each population by username prefix, as a sync splits a large one')
     .option('--runs <n>', 'passes over the listings (the median is reported)', '3')
     .parse()
     .opts();
   const directory = generateDirectory({ seed: 42, users: Number(opts.users), groups: Number(opts.groups), applications: 10, populationShares: [0.73, 0.17, 0.06, 0.04], unrestrictedAppShare: 0.1 });
-  const stack = await startStack(directory, Number(opts.latency), 100_000);
+  const stack = await startStack(directory, Number(opts.latency), Math.max(Number(opts.budget), 100));
   const reports: ChildReport[] = [];
   try {
     for (let run = 0; run < Number(opts.runs); run++) {
@@ -49,6 +53,8 @@ async function parent(): Promise<void> {
       });
       child.send({
         lanes: Number(opts.lanes),
+        split: Boolean(opts.split),
+        budget: { requestsPerSecond: Number(opts.budget), concurrency: Number(opts.concurrency) },
         environmentId: directory.environmentId,
         clientId: stack.client.clientId,
         clientSecret: stack.client.clientSecret,
@@ -60,7 +66,7 @@ async function parent(): Promise<void> {
         child.once('exit', (code) => code !== 0 && reject(new Error(`child exited ${code}`)));
       }));
       const r = reports.at(-1)!;
-      console.log(`run ${run + 1}: ${r.pages} pages, ${r.kept} records, ${r.wallMs.toFixed(0)} ms wall, ${(r.cpuMs / r.pages).toFixed(2)} ms CPU per page (GC ${(r.gcMs / r.pages).toFixed(2)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+      console.log(`run ${run + 1}: ${r.pages} pages (${((r.pages / r.wallMs) * 1000).toFixed(0)}/s), ${r.kept} records, ${r.wallMs.toFixed(0)} ms wall, ${(r.cpuMs / r.pages).toFixed(2)} ms CPU per page (GC ${(r.gcMs / r.pages).toFixed(2)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`);
     }
   } finally {
     await stack.close();
@@ -70,13 +76,13 @@ async function parent(): Promise<void> {
 }
 
 async function child(): Promise<void> {
-  const job = await new Promise<{ lanes: number; environmentId: string; clientId: string; clientSecret: string; populations: string[]; groups: string[] }>((resolve) =>
+  const job = await new Promise<{ lanes: number; split: boolean; budget: { requestsPerSecond: number; concurrency: number }; environmentId: string; clientId: string; clientSecret: string; populations: string[]; groups: string[] }>((resolve) =>
     process.once('message', (m) => resolve(m as never)),
   );
   const config = loadConfig();
   const sql = await openStore(config);
   const http = createHttp({ requestTimeoutMs: config.HTTP_TIMEOUT_MS, maxResponseBytes: config.HTTP_MAX_RESPONSE_BYTES });
-  const deps = { http, tokens: new TokenCache(http), budgets: new RateBudgets({ requestsPerSecond: 100_000, concurrency: 16 }, config.HTTP_MAX_RESPONSE_BYTES) };
+  const deps = { http, tokens: new TokenCache(http), budgets: new RateBudgets(job.budget, config.HTTP_MAX_RESPONSE_BYTES) };
   const policy = { authBaseUrl: config.PINGONE_AUTH_URL, apiBaseUrl: config.PINGONE_API_URL, allowedHosts: config.PINGONE_ALLOWED_HOSTS };
   const pingOne = { environmentId: job.environmentId, clientId: job.clientId, clientSecret: job.clientSecret };
   const key = { connectionId: `pages-${randomUUID()}`, snapshotId: randomUUID() };
@@ -85,7 +91,9 @@ async function child(): Promise<void> {
   await api.authenticate();
 
   const listings: ListingRef[] = [
-    ...job.populations.map((populationId): ListingRef => ({ kind: 'users', populationId })),
+    ...job.populations.flatMap((populationId): ListingRef[] =>
+      job.split ? USERNAME_PREFIXES.map((usernamePrefix) => ({ kind: 'users', populationId, usernamePrefix })) : [{ kind: 'users', populationId }],
+    ),
     ...job.groups.flatMap((groupId): ListingRef[] => [{ kind: 'members', groupId }, { kind: 'groupParents', groupId }]),
   ];
   let gcMs = 0;

@@ -7,7 +7,7 @@ import { parseUserFilter, userMatches, type UserFilter } from './pingone-filter'
 import { CursorBook, PagingSettings, halPage, pageRequest } from './pingone-paging';
 import type { SimClient, TokenIssuer } from './pingone-token';
 import { BUILT_IN_ROLES } from './pingone-roles';
-import type { SimReply, SimRequest } from './server';
+import { RawJson, type SimReply, type SimRequest } from './server';
 
 export type PingOneKind =
   | 'token' | 'users' | 'members' | 'groups' | 'groupParents' | 'applications'
@@ -72,7 +72,7 @@ export function answerManagement(req: SimRequest, kind: PingOneKind, ctx: Manage
     const matching = matchingUsers(dir, client, filter, start.filter, ctx.settings.frozenDirectory);
     return halPage({
       origin: ctx.origin, req, collection: 'users', items: matching, start, cursors: ctx.cursors, settings: ctx.settings,
-      present: (user) => userView(user, dir),
+      present: (user) => (ctx.settings.frozenDirectory ? frozenUserView(user, dir) : userView(user, dir)),
     });
   }
   if (collection === 'users') {
@@ -121,19 +121,37 @@ function undocumentedParameter(req: SimRequest, collection?: string, id?: string
 
 // Sorting 100k users for every page would dominate large runs; re-sort only when the list changed.
 // The same goes for the population index, so a benchmark measures the client, not this simulator.
-const sortedUsers = new WeakMap<SimUser[], { length: number; sorted: SimUser[]; byId: Map<string, SimUser>; byPopulation: Map<string, SimUser[]> }>();
+// Prefix chains likewise: each of a large population's 36 chains filtered all of its users once
+// (its first page), lower-casing every username; a frozen directory's users are indexed by
+// population and by their username's first lower-case character, a superset the filter narrows.
+const sortedUsers = new WeakMap<
+  SimUser[],
+  { length: number; sorted: SimUser[]; byId: Map<string, SimUser>; byPopulation: Map<string, SimUser[]>; byInitial: Map<string, SimUser[]> }
+>();
+
+/** The index key of users in `populationId` (undefined: any) whose lower-cased username starts with `initial`. */
+function initialKey(populationId: string | undefined, initial: string): string {
+  return `${populationId ?? '*'}|${initial}`;
+}
 
 function userIndex(dir: Directory) {
   let cached = sortedUsers.get(dir.users);
   if (!cached || cached.length !== dir.users.length) {
     const sorted = byId(dir.users);
     const byPopulation = new Map<string, SimUser[]>();
-    for (const user of sorted) {
-      const list = byPopulation.get(user.population.id) ?? [];
+    const byInitial = new Map<string, SimUser[]>();
+    const add = (index: Map<string, SimUser[]>, key: string, user: SimUser) => {
+      const list = index.get(key) ?? [];
       list.push(user);
-      byPopulation.set(user.population.id, list);
+      index.set(key, list);
+    };
+    for (const user of sorted) {
+      add(byPopulation, user.population.id, user);
+      const initial = user.username.toLowerCase().charAt(0);
+      add(byInitial, initialKey(undefined, initial), user);
+      add(byInitial, initialKey(user.population.id, initial), user);
     }
-    cached = { length: dir.users.length, sorted, byId: new Map(sorted.map((user) => [user.id, user])), byPopulation };
+    cached = { length: dir.users.length, sorted, byId: new Map(sorted.map((user) => [user.id, user])), byPopulation, byInitial };
     sortedUsers.set(dir.users, cached);
   }
   return cached;
@@ -148,7 +166,7 @@ function visibleUsers(dir: Directory, client: SimClient): SimUser[] {
 const frozenMatches = new WeakMap<Directory, Map<string, SimUser[]>>();
 
 function matchingUsers(dir: Directory, client: SimClient, filter: UserFilter, filterText: string | undefined, frozen: boolean): SimUser[] {
-  const compute = () => candidates(dir, client, filter).filter((user) => userMatches(user, filter, dir));
+  const compute = () => candidates(dir, client, filter, frozen).filter((user) => userMatches(user, filter, dir));
   if (!frozen) return compute();
   const memo = frozenMatches.get(dir) ?? new Map<string, SimUser[]>();
   frozenMatches.set(dir, memo);
@@ -159,12 +177,15 @@ function matchingUsers(dir: Directory, client: SimClient, filter: UserFilter, fi
 }
 
 /** A superset of the users a filter matches, found without walking the whole directory. */
-function candidates(dir: Directory, client: SimClient, filter: UserFilter): SimUser[] {
+function candidates(dir: Directory, client: SimClient, filter: UserFilter, frozen = false): SimUser[] {
   const index = userIndex(dir);
   let users: SimUser[];
   if (filter.memberOfGroupId !== undefined) {
     const ids = [...(dir.members.get(filter.memberOfGroupId) ?? [])];
     users = byId(ids.map((id) => index.byId.get(id)).filter((user): user is SimUser => user !== undefined));
+  } else if (filter.usernamePrefix && frozen) {
+    // Only a frozen directory: a test renaming a user mid-sync would leave the index stale.
+    users = index.byInitial.get(initialKey(filter.populationId, filter.usernamePrefix.toLowerCase().charAt(0))) ?? [];
   } else if (filter.populationId !== undefined) {
     users = index.byPopulation.get(filter.populationId) ?? [];
   } else {
@@ -172,6 +193,14 @@ function candidates(dir: Directory, client: SimClient, filter: UserFilter): SimU
   }
   const scoped = client.populationIds;
   return scoped ? users.filter((user) => scoped.includes(user.population.id)) : users;
+}
+
+// A frozen directory is not re-read: each user is serialized once, on the first page that holds it.
+const frozenViews = new WeakMap<SimUser, RawJson>();
+function frozenUserView(user: SimUser, dir: Directory): RawJson {
+  let view = frozenViews.get(user);
+  if (!view) frozenViews.set(user, (view = new RawJson(JSON.stringify(userView(user, dir)))));
+  return view;
 }
 
 // Extra fields a real user carries, so clients that parse strictly fail here rather than in production.
