@@ -126,6 +126,17 @@ describe('JSON nesting', () => {
     expect(parseJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
   });
 
+  it('ends a string at its first quote not escaped, however many backslashes come before it', () => {
+    // A string ending in an escaped backslash: the brackets after it are structure and count.
+    const deepAfter = `["a\\\\",${nested(MAX_JSON_DEPTH)}]`;
+    expect(JSON.parse(deepAfter)).toHaveLength(2);
+    expect(parseJson(deepAfter)).toEqual({ ok: false, tooDeep: true });
+    // An escaped quote does not end the string: the brackets after it are text.
+    const textAfter = JSON.stringify([`a"${'['.repeat(MAX_JSON_DEPTH * 2)}`]);
+    expect(parseJson(textAfter)).toEqual({ ok: true, value: JSON.parse(textAfter) });
+    expect(parseJson('["no end')).toEqual({ ok: false, tooDeep: false });
+  });
+
   it('tells a body that is not JSON from one nested too deep', () => {
     expect(parseJson('not json')).toEqual({ ok: false, tooDeep: false });
   });
