@@ -3,7 +3,7 @@
 // the file streams from the store without the directory ever being in memory.
 import { ANCESTRY, OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
-import type { Sql } from './sql';
+import { withoutJit, type Sql } from './sql';
 
 /** A user as it is sent: in a mapped application's file (AppAccountUserRow). */
 export interface SentUserFields {
@@ -24,12 +24,11 @@ export interface RecordRow {
  * Runs `text` as one cursor in one transaction and hands its rows to `onRows` `batch` at a time.
  * One plan and one pass over the snapshot: paging by keyset ran the query once per batch, and the
  * users' roles rescanned every group membership each time (20 batches at 100,000 users, 200 at
- * 1,000,000). JIT is off: the recursive ancestry's row estimate is ~50 times what it yields, which
- * puts these scans over jit_above_cost, and compiling cost 0.5 s a statement for nothing.
+ * 1,000,000). Without JIT (sql.ts withoutJit).
  */
 async function eachBatch(sql: Sql, text: string, params: unknown[], batch: number, onRows: (rows: RecordRow[]) => Promise<void>): Promise<void> {
   await sql.transaction(async (tx) => {
-    await tx.exec('SET LOCAL jit = off');
+    await withoutJit(tx);
     await tx.query(`DECLARE file_records NO SCROLL CURSOR FOR ${text}`, params);
     for (;;) {
       const { rows } = await tx.query<RecordRow>(`FETCH ${batch} FROM file_records`);

@@ -3,7 +3,7 @@
 import type { SkippedRecords, SkipReason, StoreApplicationSkipReason, SyncCounts } from '../../contract/sync';
 import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
-import type { Sql } from './sql';
+import { withoutJit, type Sql } from './sql';
 
 // A local part and a domain of two or more non-empty dot-separated labels: Torii types `email` as
 // `format: email` (RFC 5321), so `a@.b.c`, `a@b..c` and `a@b.c.` are not addresses.
@@ -35,6 +35,8 @@ export async function finalizeSnapshot(
 ): Promise<FinalizedSnapshot> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
+    // Counting the license assignments took 0.6 s instead of 0.15 s with JIT at 100,000 users.
+    await withoutJit(tx);
     await tx.query('DELETE FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2', params);
     await tx.query('DELETE FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2', params);
 
