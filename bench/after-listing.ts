@@ -107,8 +107,11 @@ async function main(opts: { users: string; runs: string; out?: string }): Promis
     let omitted: string[] = [];
     let bytes = 0;
     for (let run = 0; run < runs; run++) {
-      // A sync derives and finalizes its snapshot once: the rows a previous run deleted are vacuumed
-      // away, or each insert would check its key against their dead versions.
+      // A sync derives and finalizes its snapshot once: each run starts with nothing derived and no
+      // dead rows of the previous run, or each insert would check its key against their versions.
+      for (const table of ['snapshot_app_users', 'snapshot_sent_users', 'snapshot_licenses']) {
+        await sql.query(`DELETE FROM ${table} WHERE connection_id = $1 AND snapshot_id = $2`, [current.connectionId, current.snapshotId]);
+      }
       await sql.exec('VACUUM snapshot_app_users, snapshot_sent_users, snapshot_licenses');
       phases.checkSplitPopulation.push(
         await measure(postgresPid, async () => {
