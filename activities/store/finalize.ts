@@ -35,7 +35,6 @@ export async function finalizeSnapshot(
 ): Promise<FinalizedSnapshot> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
-    // Counting the license assignments took 0.6 s instead of 0.15 s with JIT at 100,000 users.
     await withoutJit(tx);
     await tx.query('DELETE FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2', params);
     await tx.query('DELETE FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2', params);

@@ -18,11 +18,12 @@ export interface Sql {
 }
 
 /**
- * Turns JIT off for the rest of a transaction. The snapshot's derivations join the recursive group
- * ancestry, whose row estimate is ~50 times the rows it yields (653 at 100,000 users, 34,461
- * estimated): the inflated costs pass jit_above_cost, and compiling took longer than the query saved
- * (0.75 s of planAccess's 1.8 s at 100,000 users, 0.5 s of each file query). Local to the
- * transaction, so it needs no session state (poolers) and leaves other statements as they were.
+ * Turns JIT off for the rest of a transaction, for the statements that derive, finalize and read a
+ * whole snapshot. Their estimated costs pass the JIT thresholds (the recursive group ancestry is
+ * estimated at ~50 times the rows it yields: 34,461 for 653 at 100,000 users), and compiling with
+ * inlining and optimization is not recovered by one pass: 0.54 s of the file's users query's 1.6 s
+ * at 100,000 users; planAccess at 1,000,000 users 11.4 → 9.7 s (BENCHMARKS.md, issue 13 second
+ * pass). Local to the transaction, so it needs no session state (poolers) and leaves the rest alone.
  */
 export async function withoutJit(tx: Sql): Promise<void> {
   await tx.exec('SET LOCAL jit = off');
