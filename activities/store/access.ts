@@ -3,7 +3,7 @@
 // access control, and a member of a child group counts as a member of every ancestor. Admin-only
 // apps are resolved only as far as PINGONE_ADMIN_LOOKUP_LIMIT affords (planAdminLookups).
 import type { SnapshotKey } from './pages';
-import type { Sql } from './sql';
+import { withoutJit, type Sql } from './sql';
 
 /**
  * Whether an application of each type of PingOne's EnumApplicationType is a license, as README's
@@ -92,6 +92,7 @@ export const ANCESTRY = `ancestry(group_id, ancestor_id) AS (
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
+    await withoutJit(tx);
     // Fresh statistics let the planner hash-join instead of looping over a whole directory per group.
     await tx.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);

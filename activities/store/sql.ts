@@ -17,6 +17,18 @@ export interface Sql {
   close(): Promise<void>;
 }
 
+/**
+ * Turns JIT off for the rest of a transaction, for the statements that derive, finalize and read a
+ * whole snapshot. Their estimated costs pass the JIT thresholds (the recursive group ancestry is
+ * estimated at ~50 times the rows it yields: 34,461 for 653 at 100,000 users), and compiling with
+ * inlining and optimization is not recovered by one pass: 0.54 s of the file's users query's 1.6 s
+ * at 100,000 users; planAccess at 1,000,000 users 11.4 → 9.7 s (BENCHMARKS.md, issue 13 second
+ * pass). Local to the transaction, so it needs no session state (poolers) and leaves the rest alone.
+ */
+export async function withoutJit(tx: Sql): Promise<void> {
+  await tx.exec('SET LOCAL jit = off');
+}
+
 // bigint columns (Torii file ids, counts) fit in a JS number here; pg returns strings by default.
 types.setTypeParser(20, (value: string) => Number(value));
 

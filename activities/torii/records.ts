@@ -1,20 +1,17 @@
-// The Torii custom-integration file's records, built from snapshot rows: the sync's file and a
-// mapped application's file send a user alike (userFields), and hold a license the same way. Pure.
-import type { LicenseUserRow, SentUserFields, SentUserRow } from '../store/file-rows';
+// A mapped application's Torii file's records, built from snapshot rows. Pure. The sync's own file
+// has the same records (with roles) written as JSON text by the store (store/file-rows.ts).
+import type { SentUserFields } from '../store/file-rows';
 
-export interface ToriiUser {
+/** A mapped application's file lists users as the sync's file does, without roles. */
+export interface AppAccountUser {
   id: string;
   email: string;
   firstName: string;
   lastName: string;
   status: 'active' | 'deleted';
   externalStatus: string;
-  roles: string[];
   lastUsedDate?: string;
 }
-
-/** A mapped application's file lists users without roles. */
-export type AppAccountUser = Omit<ToriiUser, 'roles'>;
 
 export interface ToriiLicenseUser {
   email: string;
@@ -32,12 +29,6 @@ function userFields(row: SentUserFields): AppAccountUser {
   };
 }
 
-export function toToriiUser(row: SentUserRow): ToriiUser {
-  const user: ToriiUser = { ...userFields(row), roles: row.status === 'deleted' ? [] : row.roles };
-  if (row.status === 'active' && row.last_sign_on) user.lastUsedDate = row.last_sign_on;
-  return user;
-}
-
 /** `lastUsedDate` is the last sign-on to that application, when this sync could read usage. */
 export function toAppAccountUser(row: SentUserFields & { last_sign_on_at: Date | null }, withUsage: boolean): AppAccountUser {
   const user = userFields(row);
@@ -46,6 +37,6 @@ export function toAppAccountUser(row: SentUserFields & { last_sign_on_at: Date |
 }
 
 /** Disabled and locked users keep their license, as inactive: they cannot use the app today. */
-export function toLicenseUser(row: Pick<LicenseUserRow, 'email' | 'external_status'>): ToriiLicenseUser {
+export function toLicenseUser(row: Pick<SentUserFields, 'email' | 'external_status'>): ToriiLicenseUser {
   return { email: row.email, licenseStatus: row.external_status === 'enabled' ? 'active' : 'inactive' };
 }
