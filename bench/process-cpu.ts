@@ -36,3 +36,12 @@ export function descendantsNamed(parent: number, comm: string): number[] {
   };
   return [...parentOf].filter(([pid, p]) => p.comm === comm && isDescendant(pid)).map(([pid]) => pid);
 }
+
+/** Resident set size now (VmRSS), in MB; 0 once the process is gone. */
+export function rssMb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}

@@ -14,7 +14,7 @@ import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
 import { historyFigures } from './history';
-import { cpuMs, descendantsNamed } from './process-cpu';
+import { cpuMs, descendantsNamed, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
 
@@ -102,8 +102,8 @@ async function bench(opts: BenchOptions): Promise<void> {
       const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage() };
       const sampler = setInterval(() => rssSamples.push(worker.peakRssMb()), 500);
       // The worker's CPU over time, so the listing's share can be told from the phases around it.
-      const cpuSamples: { at: number; ms: number }[] = [];
-      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0 }), 100);
+      const cpuSamples: { at: number; ms: number; rssMb: number }[] = [];
+      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0, rssMb: rssMb(worker.child.pid ?? 0) }), 100);
       const handle = await startSync(client, {
         connectionId: `bench-${run}`,
         pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
@@ -135,13 +135,17 @@ async function bench(opts: BenchOptions): Promise<void> {
           row[r.kind] = (row[r.kind] ?? 0) + 1;
           seconds.set(s, row);
         }
-        // And the worker's CPU in each second (100% = one core busy).
+        // And the worker's CPU in each second (100% = one core busy) and its largest RSS in it.
+        const inSecond = (s: number) => cpuSamples.filter((c) => c.at >= start + s * 1000 && c.at < start + (s + 1) * 1000);
         const workerCpuIn = (s: number) => {
           const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
           return (at(start + (s + 1) * 1000) - at(start + s * 1000)) / 10;
         };
-        for (const [s, row] of [...seconds.entries()].sort((a, b) => a[0] - b[0])) {
-          console.error(`  t=${String(s).padStart(3)}s worker ${workerCpuIn(s).toFixed(0).padStart(3)}% | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        const last = Math.max(...seconds.keys(), Math.floor(((cpuSamples.at(-1)?.at ?? start) - start) / 1000));
+        for (let s = 0; s <= last; s++) {
+          const row = seconds.get(s) ?? {};
+          const rss = Math.max(0, ...inSecond(s).map((c) => c.rssMb));
+          console.error(`  t=${String(s).padStart(3)}s worker ${workerCpuIn(s).toFixed(0).padStart(3)}% ${rss.toFixed(0)} MB | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         }
       }
       history = await historyFigures(client, handle.workflowId);
