@@ -50,6 +50,16 @@ describe('RateBudget', () => {
     expect(starts.at(-1)).toBeLessThan(4300); // 40 requests at ~9.5/s
   });
 
+  it('keeps its pace when its timer wakes late, still never more than requestsPerSecond in any second', async () => {
+    const clock = virtualClock();
+    // Every wake 30 ms late, as on a busy event loop: the slots keep their schedule.
+    const budget = new RateBudget({ requestsPerSecond: 10, concurrency: 50 }, clock.now, (ms) => clock.sleep(ms + 30));
+    const starts = await startTimes(budget, clock, 40);
+    for (const t of starts) expect(starts.filter((s) => s > t - 1000 && s <= t).length).toBeLessThanOrEqual(10);
+    // 40 slots at 9.5 a second end near 4.1 s; a pace reset at each late wake would end near 5.3 s.
+    expect(starts.at(-1)).toBeLessThan(4300);
+  });
+
   it('keeps at most `concurrency` requests in flight', async () => {
     const clock = virtualClock();
     const budget = new RateBudget({ requestsPerSecond: 1000, concurrency: 3 }, clock.now, clock.sleep);
