@@ -13,6 +13,7 @@ import { USERNAME_PREFIXES } from '../activities/pingone/listings';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { TokenCache } from '../activities/pingone/token';
 import { pingOneApiFor } from '../activities/connection';
+import { ProblemError } from '../activities/problem';
 import { openSnapshot } from '../activities/store/snapshots';
 import type { ListingRef } from '../contract/checkpoint';
 import { loadConfig } from '../contract/config';
@@ -22,6 +23,8 @@ import { startStack } from './stack';
 
 interface ChildReport {
   pages: number;
+  /** 429s the simulator answered. */
+  limited: number;
   kept: number;
   wallMs: number;
   cpuMs: number;
@@ -37,12 +40,13 @@ async function parent(): Promise<void> {
     .option('--lanes <n>', 'listings followed at once', '8')
     .option('--budget <rps>', 'rate budget in requests per second', '100000')
     .option('--concurrency <n>', 'requests in flight the budget allows', '16')
+    .option('--pingone-limit <rps>', "the simulator's own limit (a sliding second); default: the budget, at least 100")
     .option('--split', 'split each population by username prefix, as a sync splits a large one')
     .option('--runs <n>', 'passes over the listings (the median is reported)', '3')
     .parse()
     .opts();
   const directory = generateDirectory({ seed: 42, users: Number(opts.users), groups: Number(opts.groups), applications: 10, populationShares: [0.73, 0.17, 0.06, 0.04], unrestrictedAppShare: 0.1 });
-  const stack = await startStack(directory, Number(opts.latency), Math.max(Number(opts.budget), 100));
+  const stack = await startStack(directory, Number(opts.latency), Number(opts.pingoneLimit ?? Math.max(Number(opts.budget), 100)));
   const reports: ChildReport[] = [];
   try {
     for (let run = 0; run < Number(opts.runs); run++) {
@@ -66,7 +70,15 @@ async function parent(): Promise<void> {
         child.once('exit', (code) => code !== 0 && reject(new Error(`child exited ${code}`)));
       }));
       const r = reports.at(-1)!;
-      console.log(`run ${run + 1}: ${r.pages} pages (${((r.pages / r.wallMs) * 1000).toFixed(0)}/s), ${r.kept} records, ${r.wallMs.toFixed(0)} ms wall, ${(r.cpuMs / r.pages).toFixed(2)} ms CPU per page (GC ${(r.gcMs / r.pages).toFixed(2)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+      // The busiest second PingOne saw (a sliding window over the simulator's arrival stamps).
+      const arrivals = stack.pingone.requests.slice(-r.pages - r.limited * 2).map((q) => q.at).sort((a, b) => a - b);
+      let busiest = 0;
+      for (let i = 0, j = 0; i < arrivals.length; i++) {
+        while (arrivals[i] - arrivals[j] >= 1000) j++;
+        busiest = Math.max(busiest, i - j + 1);
+      }
+      console.log(`  busiest second at the simulator: ${busiest} requests`);
+      console.log(`run ${run + 1}: ${r.pages} pages (${((r.pages / r.wallMs) * 1000).toFixed(0)}/s, ${r.limited} answered 429), ${r.kept} records, ${r.wallMs.toFixed(0)} ms wall, ${(r.cpuMs / r.pages).toFixed(2)} ms CPU per page (GC ${(r.gcMs / r.pages).toFixed(2)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`);
     }
   } finally {
     await stack.close();
@@ -102,22 +114,34 @@ async function child(): Promise<void> {
   }).observe({ entryTypes: ['gc'] });
   let pages = 0;
   let kept = 0;
+  let limited = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const lane = async () => {
     for (let listing = listings.shift(); listing; listing = listings.shift()) {
       let url: string | undefined;
+      let resumed: unknown;
       do {
-        const outcome = await fetchListingPages({ sql, api, beat: () => {}, resumed: undefined, now: Date.now }, { ...key, listing, url });
-        pages += outcome.pages;
-        kept += outcome.kept;
-        url = outcome.next ?? undefined;
-      } while (url);
+        let last: unknown;
+        try {
+          const outcome = await fetchListingPages({ sql, api, beat: (progress) => (last = progress), resumed, now: Date.now }, { ...key, listing, url });
+          pages += outcome.pages - ((resumed as { pages?: number } | undefined)?.pages ?? 0);
+          kept += outcome.kept - ((resumed as { kept?: number } | undefined)?.kept ?? 0);
+          url = outcome.next ?? undefined;
+          resumed = undefined;
+        } catch (err) {
+          // A 429 (the simulator's own sliding window): wait as the activity's retry would, and go on from the last page written.
+          if (!(err instanceof ProblemError && err.problem.type === 'PingOneRateLimited')) throw err;
+          limited++;
+          await new Promise((r) => setTimeout(r, err.problem.retryAfterMs ?? 1000));
+          resumed = last ?? resumed;
+        }
+      } while (url || resumed);
     }
   };
   await Promise.all(Array.from({ length: job.lanes }, lane));
   const cpu = process.cpuUsage(cpu0);
-  const report: ChildReport = { pages, kept, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const report: ChildReport = { pages, kept, limited, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   process.send?.(report, () => process.exit(0));
 }
 
