@@ -48,7 +48,7 @@ export async function fetchTogether(connection: ConnectionArgs, cp: SyncCheckpoi
     snapshotId: cp.snapshotId,
     listings: listings.map((l) => ({ listing: l.ref, url: l.next ?? undefined, restartable: l.restarts < MAX_CURSOR_RESTARTS })),
   };
-  const summary = listings.length === 1 ? pageSummary(listings[0]) : `${listings.length} listings: ${pageSummary(listings[0])} and ${listings.length - 1} more`;
+  const summary = listings.length === 1 ? pageSummary(listings[0]) : `${pageSummary(listings[0])} and ${listings.length - 1} more listings`;
   const outcomes = await fetchListingsTogether.executeWithOptions({ summary }, [args]);
   listings.forEach((listing, i) => (outcomes[i].expired ? restart(cp, listing) : applyPages(cp, listing, outcomes[i])));
   if (outcomes.some((o) => o.expired)) showRestart(cp, board);
