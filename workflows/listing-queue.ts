@@ -3,7 +3,9 @@
 // Words: a *listing* is one sequence of pages of one kind, each page's next link the listing's
 // checkpoint (users, groups, applications, populations, a group's members or parents); a *chain* is
 // a user listing of one population or username prefix; a *lane* is a worker slot of this scheduler,
-// running one listing at a time.
+// running one listing at a time, or (patched('group-listings-together')) several group-scoped
+// listings side by side in one activity a round, the open ones it finds, at most 16, the lanes'
+// listings together never more than their count.
 //
 // The queue is `cp.listings`: every open listing stands for its next page, carried across
 // continue-as-new. A listing at its end brings one follow-up, decided from the checkpoint alone
