@@ -32,8 +32,11 @@ const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const random = seededRandom(SEED);
 const USERS = Number(process.env.CHAOS_USERS ?? 50_000);
-/** Low, so the sync continues as new several times and kills can land there too. */
-const SUGGEST_CONTINUE_AS_NEW = 1000;
+/**
+ * Low, so the sync continues as new several times and kills can land there too (group-scoped
+ * listings run together, so the sync's listing is ~600 events in all).
+ */
+const SUGGEST_CONTINUE_AS_NEW = 200;
 const PAGE_KINDS = new Set(['users', 'members', 'groups', 'groupParents', 'applications', 'populations']);
 
 type Moment = 'page' | 'continue-as-new' | 'random' | 'upload';
