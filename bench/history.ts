@@ -89,7 +89,7 @@ export async function historyFigures(client: Client, workflowId: string): Promis
         const type = typeOf.get(id) ?? '?';
         const span = spans.get(type);
         if (span) span.last = Math.max(span.last, millis(event.eventTime));
-        if (type === 'fetchPage' || type === 'fetchPages') {
+        if (type === 'fetchPage' || type === 'fetchPages' || type === 'fetchListingsTogether') {
           const s = scheduledAt.get(id) ?? 0;
           const st = startedAt.get(id) ?? s;
           pages.pages++;

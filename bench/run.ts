@@ -149,7 +149,9 @@ async function bench(opts: BenchOptions): Promise<void> {
         }
       }
       history = await historyFigures(client, handle.workflowId);
-      const listing = history.windowByActivity.fetchPages ?? history.windowByActivity.fetchPage;
+      // The listing: from the first page-fetching activity scheduled to the last one completed.
+      const windows = [history.windowByActivity.fetchPages ?? history.windowByActivity.fetchPage, history.windowByActivity.fetchListingsTogether].filter((w) => w !== undefined);
+      const listing = windows.length ? { first: Math.min(...windows.map((w) => w.first)), last: Math.max(...windows.map((w) => w.last)) } : undefined;
       if (listing) {
         const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
         Object.assign(perRun[perRun.length - 1], { listingCpuMs: at(listing.last) - at(listing.first), listingSeconds: (listing.last - listing.first) / 1000 });

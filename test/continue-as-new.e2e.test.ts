@@ -11,8 +11,9 @@ import { runHistories, type RunHistory } from './support/run-histories';
 import { sortedFile } from './support/torii-file-order';
 import { syncWorkflowId, type SyncResult } from '../contract/sync';
 
-// Low enough for three runs or more: one activity follows a listing for several pages, so the sync has few events.
-const SUGGEST_AFTER_EVENTS = 150;
+// Low enough for three runs or more: one activity follows a listing for several pages, and
+// group-scoped listings share activities, so the sync has few events.
+const SUGGEST_AFTER_EVENTS = 50;
 const MAX_RUN_EVENTS = 10_000;
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 

@@ -94,15 +94,19 @@ describe('a sync as operators see it', () => {
     const history = await handle.fetchHistory();
     const summaries: string[] = [];
     for (const event of history.events ?? []) {
-      if (event.activityTaskScheduledEventAttributes?.activityType?.name !== 'fetchPages') continue;
+      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type !== 'fetchPages' && type !== 'fetchListingsTogether') continue;
       summaries.push(String(await decoded(event.userMetadata?.summary)));
     }
-    // One activity follows a listing for several pages; its summary names the page it starts at.
+    // One activity follows a listing for several pages, or several group-scoped listings together;
+    // its summary names the (first) listing and the page it starts at, and how many more it follows.
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries.length).toBeLessThanOrEqual(result.pagesFetched);
     expect(summaries).toEqual(expect.arrayContaining([expect.stringMatching(/^users.*, page 1$/)]));
-    const someGroup = directory.groups[0].id;
-    expect(summaries).toContain(`members of group ${someGroup}, page 1`);
+    const groupIds = new Set(directory.groups.map((g) => g.id));
+    const groupScoped = summaries.map((s) => /^(?:members of group|parent groups of group) (\S+), page 1(?: and (\d+) more listings)?$/.exec(s)).filter((m) => m !== null);
+    expect(groupScoped.length).toBeGreaterThan(0);
+    for (const m of groupScoped) expect(groupIds.has(m[1])).toBe(true);
   });
 
   it('answers the progress query in every phase, with the search attribute following', async () => {

@@ -32,8 +32,11 @@ const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const random = seededRandom(SEED);
 const USERS = Number(process.env.CHAOS_USERS ?? 50_000);
-/** Low, so the sync continues as new several times and kills can land there too. */
-const SUGGEST_CONTINUE_AS_NEW = 1000;
+/**
+ * Low, so the sync continues as new several times and kills can land there too (group-scoped
+ * listings run together, so the sync's listing is ~600 events in all).
+ */
+const SUGGEST_CONTINUE_AS_NEW = 200;
 const PAGE_KINDS = new Set(['users', 'members', 'groups', 'groupParents', 'applications', 'populations']);
 
 type Moment = 'page' | 'continue-as-new' | 'random' | 'upload';
@@ -90,24 +93,40 @@ describe('worker kills', () => {
     return defaultPayloadConverter.fromPayload(payloads[0]);
   }
 
-  /** The resume points of the listing activities pending on the server (read while no worker runs). */
+  /**
+   * The resume points of the listing activities pending on the server (read while no worker runs).
+   * One listing an activity (fetchPages) beats `{ next }`; several together (fetchListingsTogether)
+   * beat `{ listings: [{ next, pages }] }` in the order of their arguments, a listing at its end
+   * with next null after a page, one before its first page in this activity at its argument's link.
+   */
   async function resumePoints(handle: WorkflowHandle): Promise<ResumePoint[]> {
-    const pending = ((await handle.describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'fetchPages');
+    const pending = ((await handle.describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'fetchPages' || a.activityType?.name === 'fetchListingsTogether');
     if (pending.length === 0) return [];
     const scheduled = new Map<string, Payload | undefined>();
     for (const event of (await handle.fetchHistory()).events ?? []) {
       const a = event.activityTaskScheduledEventAttributes;
       if (a?.activityId) scheduled.set(a.activityId, a.input?.payloads?.[0] ?? undefined);
     }
+    const point = (url: string | undefined): ResumePoint => (url ? { url: pathAndQuery(url) } : { firstPage: true });
     const points: ResumePoint[] = [];
     for (const activity of pending) {
-      const beat = (await decoded(activity.heartbeatDetails?.payloads?.[0])) as { next?: string | null } | undefined;
+      const beat = (await decoded(activity.heartbeatDetails?.payloads?.[0])) as { next?: string | null; listings?: { next: string | null; pages: number }[] } | undefined;
+      if (activity.activityType?.name === 'fetchListingsTogether') {
+        const args = (await decoded(scheduled.get(activity.activityId ?? ''))) as { listings: { url?: string }[] };
+        args.listings.forEach((listing, i) => {
+          const beaten = beat?.listings?.[i];
+          if (beaten && beaten.pages > 0) {
+            if (beaten.next !== null) points.push(point(beaten.next));
+          } else points.push(point(listing.url));
+        });
+        continue;
+      }
       if (typeof beat?.next === 'string') {
-        points.push({ url: pathAndQuery(beat.next) });
+        points.push(point(beat.next));
         continue;
       }
       const args = (await decoded(scheduled.get(activity.activityId ?? ''))) as { url?: string } | undefined;
-      points.push(args?.url ? { url: pathAndQuery(args.url) } : { firstPage: true });
+      points.push(point(args?.url));
     }
     return points;
   }

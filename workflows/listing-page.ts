@@ -1,8 +1,9 @@
 // The next pages of a listing: the activity that fetches and writes them, and what its outcome
 // changes in the checkpoint (the listing's next link, the counts, the skipped records). One activity
 // follows the listing for a few seconds (patched('pages-per-activity'); before it, one page an
-// activity, as histories recorded then replay). A paging cursor that expired sends the listing back
-// to its first page, a bounded number of times.
+// activity, as histories recorded then replay); several group-scoped listings share one activity
+// (patched('group-listings-together'), fetchTogether). A paging cursor that expired sends the
+// listing back to its first page, a bounded number of times.
 import { patched } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities/connection';
 import type { PageOutcome } from '../activities/pingone/listing-pages';
@@ -14,7 +15,7 @@ import type { SyncProgressBoard } from './progress';
 
 const MAX_CURSOR_RESTARTS = 3;
 
-const { fetchPage, fetchPages } = pingOne;
+const { fetchPage, fetchPages, fetchListingsTogether } = pingOne;
 
 export async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, listing: ListingState, board: SyncProgressBoard): Promise<void> {
   let outcome: PageOutcome & { pages: number };
@@ -25,21 +26,37 @@ export async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, l
       : { ...(await fetchPage.executeWithOptions({ summary: pageSummary(listing) }, [args])), pages: 1 };
   } catch (err) {
     if (causeType(err) === 'PingOneCursorExpired' && listing.restarts < MAX_CURSOR_RESTARTS) {
-      // Upserts make the second pass over early pages harmless in the store; the abandoned pass's
-      // counts are taken back so the progress and the result count nobody twice. (The failed
-      // activity's own pages were never counted: their counts lived in its heartbeat only.)
-      count(cp, listing, -(listing.kept ?? 0), -(listing.skipped ?? 0));
-      Object.assign(listing, { next: null, pages: 0, restarts: listing.restarts + 1, kept: 0, skipped: 0 });
-      board.update({
-        lastError: 'A paging cursor expired; that listing started again from its first page.',
-        users: cp.counts.users,
-        groups: cp.counts.groups,
-        applications: cp.counts.applications,
-      });
+      restart(cp, listing);
+      showRestart(cp, board);
       return;
     }
     throw err;
   }
+  applyPages(cp, listing, outcome);
+  showPages(cp, board);
+}
+
+/**
+ * The next pages of several listings in one activity (patched('group-listings-together')), each
+ * outcome applied to its listing as fetchOne applies one. A listing whose cursor expired comes back
+ * `expired` while the others keep their pages; once its restarts are spent the activity fails on it
+ * instead, as fetchOne's does.
+ */
+export async function fetchTogether(connection: ConnectionArgs, cp: SyncCheckpoint, listings: ListingState[], board: SyncProgressBoard): Promise<void> {
+  const args = {
+    ...connection,
+    snapshotId: cp.snapshotId,
+    listings: listings.map((l) => ({ listing: l.ref, url: l.next ?? undefined, restartable: l.restarts < MAX_CURSOR_RESTARTS })),
+  };
+  const summary = listings.length === 1 ? pageSummary(listings[0]) : `${pageSummary(listings[0])} and ${listings.length - 1} more listings`;
+  const outcomes = await fetchListingsTogether.executeWithOptions({ summary }, [args]);
+  listings.forEach((listing, i) => (outcomes[i].expired ? restart(cp, listing) : applyPages(cp, listing, outcomes[i])));
+  if (outcomes.some((o) => o.expired)) showRestart(cp, board);
+  showPages(cp, board);
+}
+
+/** What an activity's pages of a listing add: its next link (null: at its end), the counts, the skipped records. */
+function applyPages(cp: SyncCheckpoint, listing: ListingState, outcome: PageOutcome & { pages: number }): void {
   listing.pages += outcome.pages;
   listing.next = outcome.next;
   listing.done = outcome.next === null;
@@ -47,6 +64,28 @@ export async function fetchOne(connection: ConnectionArgs, cp: SyncCheckpoint, l
   cp.counts.pingOneRequests += outcome.requests;
   count(cp, listing, outcome.kept, outcome.skipped);
   noteSkippedIds(cp, listing, outcome.skippedIds ?? []);
+}
+
+/**
+ * An expired cursor sends the listing back to its first page. Upserts make the second pass over
+ * early pages harmless in the store; the abandoned pass's counts are taken back so the progress and
+ * the result count nobody twice. (The ending activity's own pages of it were never counted.)
+ */
+function restart(cp: SyncCheckpoint, listing: ListingState): void {
+  count(cp, listing, -(listing.kept ?? 0), -(listing.skipped ?? 0));
+  Object.assign(listing, { next: null, pages: 0, restarts: listing.restarts + 1, kept: 0, skipped: 0 });
+}
+
+function showRestart(cp: SyncCheckpoint, board: SyncProgressBoard): void {
+  board.update({
+    lastError: 'A paging cursor expired; that listing started again from its first page.',
+    users: cp.counts.users,
+    groups: cp.counts.groups,
+    applications: cp.counts.applications,
+  });
+}
+
+function showPages(cp: SyncCheckpoint, board: SyncProgressBoard): void {
   board.update({ pagesFetched: cp.counts.pagesFetched, users: cp.counts.users, groups: cp.counts.groups, applications: cp.counts.applications });
 }
 

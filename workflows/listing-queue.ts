@@ -3,7 +3,9 @@
 // Words: a *listing* is one sequence of pages of one kind, each page's next link the listing's
 // checkpoint (users, groups, applications, populations, a group's members or parents); a *chain* is
 // a user listing of one population or username prefix; a *lane* is a worker slot of this scheduler,
-// running one listing at a time.
+// running one listing at a time, or (patched('group-listings-together')) several group-scoped
+// listings side by side in one activity a round, the open ones it finds, at most 16, the lanes'
+// listings together never more than their count.
 //
 // The queue is `cp.listings`: every open listing stands for its next page, carried across
 // continue-as-new. A listing at its end brings one follow-up, decided from the checkpoint alone
@@ -18,7 +20,7 @@ import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities/connection';
 import { newListing, type ListingKind, type ListingState, type SyncCheckpoint } from '../contract/checkpoint';
 import { store } from './activity-options';
-import { fetchOne } from './listing-page';
+import { fetchOne, fetchTogether } from './listing-page';
 import type { SyncProgressBoard } from './progress';
 
 /** A ceiling of our own, under the server's, so a run never grows past 10,000 events. */
@@ -48,7 +50,21 @@ export interface Lanes {
   count: number;
   /** patched('listing-lanes-wait-again'): before it, a lane that woke and found nothing left for good. */
   waitAgain: boolean;
+  /**
+   * patched('group-listings-together'): a lane takes several group-scoped listings into one
+   * activity, and `count` bounds the listings running, not only the lanes. Before it, one listing a
+   * lane, one activity each.
+   */
+  together: boolean;
 }
+
+/**
+ * At most this many group-scoped listings in one activity: each one's progress rides in every beat
+ * of it (~800 bytes with a cursor), and one slow listing holds the others' slots till it ends.
+ */
+const LISTINGS_TOGETHER_MAX = 16;
+
+const isGroupScoped = (l: ListingState) => l.ref.kind === 'members' || l.ref.kind === 'groupParents';
 
 /**
  * Twice the budget's concurrency in lanes, at most 48: while one page's activity completes and the
@@ -60,7 +76,7 @@ export interface Lanes {
 export function listingLanes(cp: SyncCheckpoint): Lanes {
   const wanted = patched('listing-lanes-twice-concurrency') ? cp.concurrency * 2 : cp.concurrency + 2;
   const count = patched('listing-lanes-capped') ? Math.min(wanted, MAX_LANES) : wanted;
-  return { count, waitAgain: patched('listing-lanes-wait-again') };
+  return { count, waitAgain: patched('listing-lanes-wait-again'), together: patched('group-listings-together') };
 }
 
 /** What a finished listing brings, as plain data. */
@@ -115,7 +131,12 @@ export async function runListingQueue(
   const nextOpen = () => cp.listings.find((l) => !l.done && !running.has(l));
   const listed = () => nextOpen() === undefined && running.size === 0 && planning === 0;
 
-  const openGroupListings = () => cp.listings.filter((l) => !l.done && (l.ref.kind === 'members' || l.ref.kind === 'groupParents')).length;
+  // Listings running together hold `lanes.count` slots between them, so no more listings carry a
+  // cursor in the checkpoint than lanes did one each (MAX_LANES). Before the patch a free lane
+  // always found a slot: each running lane held one listing.
+  const room = () => !lanes.together || running.size < lanes.count;
+
+  const openGroupListings = () => cp.listings.filter((l) => !l.done && isGroupScoped(l)).length;
   // A bounded batch at a time, so the checkpoint stays small however many groups there are.
   const nextGroupBatch = async (): Promise<ListingState[]> => {
     if (cp.groupsScheduled || cp.groupCursor === null || pullingGroups || openGroupListings() > cp.concurrency) return [];
@@ -154,15 +175,62 @@ export async function runListingQueue(
     }
   };
 
+  /** Runs the follow-ups of listings at their end, one after another; what they add joins the queue. */
+  const followUps = async (ended: ListingState[]) => {
+    planning++;
+    try {
+      for (const listing of ended) {
+        const more = await perform(followUp(cp, listing));
+        cp.listings = cp.listings.filter((l) => !l.done).concat(more);
+      }
+    } finally {
+      planning--;
+    }
+  };
+
+  /**
+   * A lane's group-scoped listing with the other open ones beside it, as many as the slots allow,
+   * in one activity a round: after each round the listings at their end leave the lane (their
+   * slots free) and bring their follow-ups; the rest go on in the next round.
+   */
+  const runTogether = async (first: ListingState) => {
+    const others = cp.listings.filter((l) => l !== first && !l.done && !running.has(l) && isGroupScoped(l));
+    let going = [first, ...others.slice(0, Math.min(LISTINGS_TOGETHER_MAX, lanes.count - running.size) - 1)];
+    for (const l of going) running.add(l);
+    board.update({ listingsRunning: running.size });
+    try {
+      while (going.length > 0) {
+        if (shouldContinueAsNew()) {
+          paused = true;
+          return;
+        }
+        await fetchTogether(connection, cp, going, board);
+        const ended = going.filter((l) => l.done);
+        going = going.filter((l) => !l.done);
+        for (const l of ended) running.delete(l);
+        board.update({ listingsRunning: running.size });
+        await followUps(ended);
+      }
+    } finally {
+      for (const l of going) running.delete(l);
+      board.update({ listingsRunning: running.size });
+    }
+  };
+
   const lane = async () => {
     for (;;) {
-      await condition(() => paused || nextOpen() !== undefined || listed());
+      await condition(() => paused || (nextOpen() !== undefined && room()) || listed());
       if (paused) return;
       const listing = nextOpen();
       // Several lanes wake for one new listing; the ones that find none wait again, and leave
       // once the listing is done.
       if (!listing) {
         if (listed() || !lanes.waitAgain) return;
+        continue;
+      }
+      if (lanes.together && isGroupScoped(listing)) {
+        await runTogether(listing);
+        if (paused) return;
         continue;
       }
       running.add(listing);
@@ -179,13 +247,7 @@ export async function runListingQueue(
         running.delete(listing);
         board.update({ listingsRunning: running.size });
       }
-      planning++;
-      try {
-        const more = await perform(followUp(cp, listing));
-        cp.listings = cp.listings.filter((l) => !l.done).concat(more);
-      } finally {
-        planning--;
-      }
+      await followUps([listing]);
     }
   };
   await Promise.all(Array.from({ length: lanes.count }, lane));

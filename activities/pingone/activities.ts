@@ -1,7 +1,7 @@
-// The PingOne port's activities: open a sync (hosts, token, environment), read one page of a listing
-// into the snapshot, read admin-only candidates' role assignments, read one page of sign-on events,
-// and run one check of the connection test. Each is one side effect with a small plain-data result:
-// no page data and no token ever enters history.
+// The PingOne port's activities: open a sync (hosts, token, environment), read the pages of one
+// listing, or of several listings together, into the snapshot, read admin-only candidates' role
+// assignments, read one page of sign-on events, and run one check of the connection test. Each is
+// one side effect with a small plain-data result: no page data and no token ever enters history.
 import { activityInfo } from '@temporalio/activity';
 import { recordProgress } from '../progress-beat';
 import { auditApiFor, endpointsFor, pingOneApiFor, type ConnectionArgs } from '../connection';
@@ -18,6 +18,7 @@ import { verifyCheck, type VerifyCheckArgs, type VerifyCheckOutcome } from './co
 import type { HostPolicy } from './hosts';
 import { embeddedRecords, LISTINGS, type ListingRef } from './listings';
 import { fetchListingPage, fetchListingPages, type PageOutcome, type PagesOutcome } from './listing-pages';
+import { fetchListingsTogether, type ListingAt, type ListingOutcome } from './listings-together';
 import { readAll, readPage } from './pages';
 import { toRole, toRoleAssignment } from './records';
 
@@ -47,6 +48,13 @@ export interface PageArgs extends ConnectionArgs {
 }
 
 export type { PageOutcome, PagesOutcome } from './listing-pages';
+export type { ListingAt, ListingOutcome } from './listings-together';
+
+export interface ListingsArgs extends ConnectionArgs {
+  snapshotId: string;
+  /** Each listing where it stands; their progress rides in every beat, so a few (the workflow caps them). */
+  listings: ListingAt[];
+}
 
 export interface AdminRolesArgs extends ConnectionArgs, SnapshotKey {
   appIds: string[];
@@ -105,6 +113,12 @@ export function createPingOneActivities(deps: PingOneActivityDeps) {
     async fetchPages(args: PageArgs): Promise<PagesOutcome> {
       const resumed = activityInfo().heartbeatDetails;
       return reportingProblems(() => fetchListingPages({ sql: deps.sql, api: pingOne(args), beat: recordProgress, resumed, now: Date.now }, args));
+    },
+
+    /** Follows several listings together for a few seconds, each page by page, resuming each after a retried attempt's last beat. */
+    async fetchListingsTogether(args: ListingsArgs): Promise<ListingOutcome[]> {
+      const resumed = activityInfo().heartbeatDetails;
+      return reportingProblems(() => fetchListingsTogether({ sql: deps.sql, api: () => pingOne(args), beat: recordProgress, resumed, now: Date.now }, args));
     },
 
     /**

@@ -63,8 +63,8 @@ async function readMappedPage(api: PingOneApi, args: ListingPageArgs): Promise<R
   return { page: spec.map(records), next };
 }
 
-/** A previous attempt's progress, as this module beat it; anything else starts the activity afresh. */
-const ProgressSchema = z.object({
+/** A previous attempt's progress in one listing, as this module beat it; anything else starts the listing afresh. */
+export const ProgressSchema = z.object({
   next: z.string().nullable(),
   pages: z.number().int().min(0),
   kept: z.number().int().min(0),
@@ -72,6 +72,11 @@ const ProgressSchema = z.object({
   skippedIds: z.array(z.string()),
   requests: z.number().int().min(0),
 });
+
+/** A listing's progress before its first page in an activity: at `url`, or at its first page. */
+export function progressAt(url: string | undefined): PagesOutcome {
+  return { next: url ?? null, pages: 0, kept: 0, skipped: 0, skippedIds: [], requests: 0 };
+}
 
 export interface ListingPagesDeps {
   sql: Sql;
@@ -86,23 +91,41 @@ export interface ListingPagesDeps {
 /**
  * Follows the listing from `args.url` for up to LISTING_PAGES_MS (at least one page), or to its
  * end. A failing page fails the attempt; the pages before it are kept by the last beat.
+ */
+export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPageArgs): Promise<PagesOutcome> {
+  const resumed = ProgressSchema.safeParse(deps.resumed);
+  const progress: PagesOutcome = resumed.success ? resumed.data : progressAt(args.url);
+  // A previous attempt that beat its last page had reached the end (or the time) and only its completion was lost.
+  if (resumed.success && progress.next === null) return progress;
+  const started = deps.now();
+  const goOn = () => deps.now() - started < LISTING_PAGES_MS;
+  await followListing({ sql: deps.sql, api: deps.api, goOn }, args, progress, () => deps.beat({ ...progress, skippedIds: [...progress.skippedIds] }));
+  return progress;
+}
+
+export interface FollowDeps {
+  sql: Sql;
+  /** This listing's own API, so its request count is the listing's. */
+  api: PingOneApi;
+  /** Whether to ask for another page (the activity's time is not up, nothing failed). */
+  goOn(): boolean;
+}
+
+/**
+ * Follows one listing from `progress.next` (its first page when null) while `goOn()` allows, at
+ * least one page, adding each written page to `progress` and calling `written()` after it.
  *
  * The next page is asked for as soon as a page's next link is known, while that page is written:
  * a listing's pages follow one another, so the store's round trip would otherwise add to every
  * page of the longest chain. Progress is still recorded only after a page is written, so a retry
  * resumes after the last page in the store; a page read ahead when the attempt ends is dropped.
  */
-export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPageArgs): Promise<PagesOutcome> {
-  const resumed = ProgressSchema.safeParse(deps.resumed);
-  const progress: PagesOutcome = resumed.success ? resumed.data : { next: args.url ?? null, pages: 0, kept: 0, skipped: 0, skippedIds: [], requests: 0 };
-  // A previous attempt that beat its last page had reached the end (or the time) and only its completion was lost.
-  if (resumed.success && progress.next === null) return progress;
+export async function followListing(deps: FollowDeps, args: SnapshotKey & { listing: ListingRef }, progress: PagesOutcome, written: () => void): Promise<void> {
   const requestsBefore = progress.requests;
-  const started = deps.now();
   let reading: Promise<ReadMappedPage> | undefined = readAhead(deps.api, { ...args, url: progress.next ?? undefined });
   while (reading) {
     const { page, next }: ReadMappedPage = await reading;
-    reading = next !== null && deps.now() - started < LISTING_PAGES_MS ? readAhead(deps.api, { ...args, url: next }) : undefined;
+    reading = next !== null && deps.goOn() ? readAhead(deps.api, { ...args, url: next }) : undefined;
     await page.write(deps.sql, args, args.listing);
     progress.next = next;
     progress.pages++;
@@ -110,9 +133,8 @@ export async function fetchListingPages(deps: ListingPagesDeps, args: ListingPag
     progress.skipped += page.skipped;
     for (const id of page.skippedIds) if (progress.skippedIds.length < SKIPPED_IDS_NAMED && !progress.skippedIds.includes(id)) progress.skippedIds.push(id);
     progress.requests = requestsBefore + deps.api.stats.requests;
-    deps.beat({ ...progress, skippedIds: [...progress.skippedIds] });
+    written();
   }
-  return progress;
 }
 
 /** A page read while the one before it is written: its failure is the attempt's when it is awaited, never an unhandled rejection before. */

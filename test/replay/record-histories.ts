@@ -125,8 +125,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'continue-as-new',
-    story: 'a sync continuing as new on a server suggesting it after 150 events',
-    server: { extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=150'] },
+    story: 'a sync continuing as new on a server suggesting it after 100 events',
+    server: { extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=100'] },
     run: oneSync('replay-can'),
   },
   {
