@@ -128,7 +128,12 @@ export async function runListingQueue(
   /** A group batch is being read: another lane's follow-up does not read the same one. */
   let pullingGroups = false;
 
-  const nextOpen = () => cp.listings.find((l) => !l.done && !running.has(l));
+  // Group-scoped listings running together hold at most the budget's concurrency of slots: more
+  // would only wait in the budget, and the slots left are the chains' (a sync lasts at least as long
+  // as its longest chain; without this a few lanes took every slot for group listings at the start,
+  // and the chains began a second late).
+  const groupRoom = () => cp.concurrency - [...running].filter(isGroupScoped).length;
+  const nextOpen = () => cp.listings.find((l) => !l.done && !running.has(l) && (!lanes.together || !isGroupScoped(l) || groupRoom() > 0));
   const listed = () => nextOpen() === undefined && running.size === 0 && planning === 0;
 
   // Listings running together hold `lanes.count` slots between them, so no more listings carry a
@@ -195,7 +200,7 @@ export async function runListingQueue(
    */
   const runTogether = async (first: ListingState) => {
     const others = cp.listings.filter((l) => l !== first && !l.done && !running.has(l) && isGroupScoped(l));
-    let going = [first, ...others.slice(0, Math.min(LISTINGS_TOGETHER_MAX, lanes.count - running.size) - 1)];
+    let going = [first, ...others.slice(0, Math.min(LISTINGS_TOGETHER_MAX, lanes.count - running.size, groupRoom()) - 1)];
     for (const l of going) running.add(l);
     board.update({ listingsRunning: running.size });
     try {
