@@ -11,7 +11,7 @@ import type { Sql } from '../store/sql';
 import { FILE_MODE, FOLDER_MODE } from '../staged-files';
 
 /** Records per fetch from the store's cursor: each batch is one write. */
-const BATCH = 5000;
+const BATCH = 1000;
 
 export interface WrittenFile {
   path: string;
