@@ -10,8 +10,13 @@ export interface BudgetSettings {
   concurrency: number;
 }
 
-/** Pacing keeps a margin under the budget: arrival jitter must not push a second over it. */
-const PACE_MARGIN = 0.95;
+/**
+ * Pacing keeps a margin under the budget: a slot granted late (CATCH_UP_SLOTS) and arrival jitter
+ * (a request whose sending waited behind other work on the event loop reaches PingOne with the
+ * next ones) must not push a second over it. At 0.95 with catch-up, a 1,000,000-user sync met 7
+ * 429s from the simulator's sliding second, each halving the pace for 30 s.
+ */
+const PACE_MARGIN = 0.93;
 const RECOVERY_MS = 30_000;
 /** Slots a late wake may still grant at once (a timer on a busy event loop fires tens of ms late). */
 const CATCH_UP_SLOTS = 2;
