@@ -2,7 +2,7 @@
 // attempt resumes after the last page whose beat reached the server: the pages before it are not
 // fetched again and counted once (the counts come from the beat), the failed page is fetched again.
 import { randomUUID } from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { startSync } from '../client/start-sync';
 import { generateDirectory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile } from './oracle/expected';
@@ -11,6 +11,7 @@ import type { SimClient } from '../sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
+import { decodedPayload } from './support/decoded-payload';
 
 /** Pages of the largest population's chain fetched before the held one. */
 const BEFORE_HELD = 5;
@@ -26,12 +27,7 @@ describe('a multi-page listing activity', () => {
   });
   afterAll(() => h?.close());
 
-  async function decoded(payload: Payload | null | undefined): Promise<unknown> {
-    if (!payload) return undefined;
-    let payloads = [payload];
-    for (const codec of [...(h.dataConverter.payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
-    return defaultPayloadConverter.fromPayload(payloads[0]);
-  }
+  const decoded = (payload: Payload | null | undefined) => decodedPayload(h.dataConverter, payload);
 
   it('resumes a retried attempt after its last beaten page and counts every user once', async () => {
     const largest = directory.populations[0].id;

@@ -4,7 +4,7 @@
 // expires in one of them sends only that listing back to its first page; the others keep theirs,
 // and no attempt fails.
 import { randomUUID } from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startSync } from '../client/start-sync';
 import { generateDirectory } from '../sim/directory';
@@ -16,6 +16,7 @@ import type { RequestRecord } from '../sim/server';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
+import { decodedPayload } from './support/decoded-payload';
 
 const PAGE_SIZE = 20;
 const GROUP_SCOPED = new Set(['members', 'groupParents']);
@@ -42,12 +43,7 @@ describe('group-scoped listings followed together', () => {
   });
   afterAll(() => h?.close());
 
-  async function decoded(payload: Payload | null | undefined): Promise<unknown> {
-    if (!payload) return undefined;
-    let payloads = [payload];
-    for (const codec of [...(h.dataConverter.payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
-    return defaultPayloadConverter.fromPayload(payloads[0]);
-  }
+  const decoded = (payload: Payload | null | undefined) => decodedPayload(h.dataConverter, payload);
 
   /** The group whose members listing is longest (3 pages), and its listing's requests. */
   const largestGroup = () => [...directory.members.entries()].sort((a, b) => b[1].size - a[1].size)[0];

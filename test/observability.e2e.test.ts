@@ -4,7 +4,7 @@
 // until the test has seen it, then released), down to a failed run marked `SyncPhase = "failed"`.
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { startSync } from '../client/start-sync';
 import type { SyncProgress } from '../contract/sync';
 import { CONNECTION_MEMO_KEY } from '../contract/connection-facts';
@@ -14,6 +14,7 @@ import { expectedToriiFile } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';
 import { eventually } from './support/eventually';
 import { connectionId, startHarness, type Harness } from './support/harness';
+import { decodedPayload } from './support/decoded-payload';
 
 /** Fault holds: while a name is in the set, the matching requests answer 503 Retry-After 1. */
 type Hold = 'token' | 'users-after-first-page' | 'role-assignments' | 'torii-upload';
@@ -48,12 +49,7 @@ describe('a sync as operators see it', () => {
   /** The UI's current details, as the UI asks for them (the SDK's metadata query). */
   const detailsOf = async (handle: WorkflowHandle) => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
 
-  async function decoded(payload: Payload | null | undefined): Promise<unknown> {
-    if (!payload) return undefined;
-    let payloads = [payload];
-    for (const codec of [...(h.dataConverter.payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
-    return defaultPayloadConverter.fromPayload(payloads[0]);
-  }
+  const decoded = (payload: Payload | null | undefined) => decodedPayload(h.dataConverter, payload);
 
   it('lists a finished sync by its search attributes and shows its memo, details and page summaries', async () => {
     const id = connectionId('seen');

@@ -10,7 +10,7 @@
 // stamped seconds after the kill (seen: three chains' first pages stamped 1-2 s after it, under load).
 // `npm run chaos` runs the same with 20 kills (CHAOS_KILLS).
 import { randomUUID } from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startSync } from '../client/start-sync';
 import { syncWorkflowId, type SyncResult } from '../contract/sync';
@@ -26,6 +26,7 @@ import { runHistories } from './support/run-histories';
 import { whenRequest } from './support/sim-triggers';
 import { sortedFile } from './support/torii-file-order';
 import { currentTestLogFile } from './support/test-logs';
+import { decodedPayload } from './support/decoded-payload';
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 /** Where the random kill moments come from; in the test's name, so a failed run can be replayed with CHAOS_SEED. */
@@ -86,12 +87,7 @@ describe('worker kills', () => {
     await stack?.close();
   });
 
-  async function decoded(payload: Payload | null | undefined): Promise<unknown> {
-    if (!payload) return undefined;
-    let payloads = [payload];
-    for (const codec of [...(h.dataConverter.payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
-    return defaultPayloadConverter.fromPayload(payloads[0]);
-  }
+  const decoded = (payload: Payload | null | undefined) => decodedPayload(h.dataConverter, payload);
 
   /**
    * The resume points of the listing activities pending on the server (read while no worker runs).
