@@ -68,14 +68,50 @@ describe('RateBudget', () => {
     expect(new Set(starts.map((s) => Math.floor(s / 500))).size).toBe(3);
   });
 
-  it('holds every chain back for Retry-After after a 429, then goes at half pace', async () => {
+  it('holds every chain back for Retry-After after a 429, then goes slower', async () => {
     const clock = virtualClock();
     const budget = new RateBudget({ requestsPerSecond: 10, concurrency: 50 }, clock.now, clock.sleep);
     budget.slowDown(2000);
     const starts = await startTimes(budget, clock, 5);
+    // PingOne: "Retry after the delay specified in the Retry-After header" (retry-best-practices).
     expect(Math.min(...starts)).toBeGreaterThanOrEqual(2000);
     const gaps = starts.slice(1).map((s, i) => s - starts[i]);
     for (const gap of gaps) expect(gap).toBeGreaterThan(1000 / 10 / 0.95); // slower than full pace
+  });
+
+  /** Gaps between grants, 20 requests from `from` on, after the 429s `hits` sends (each at its time). */
+  async function gapsAfter(hits: (budget: RateBudget, clock: ReturnType<typeof virtualClock>) => Promise<void>) {
+    const clock = virtualClock();
+    const budget = new RateBudget({ requestsPerSecond: 10, concurrency: 50 }, clock.now, clock.sleep);
+    await hits(budget, clock);
+    const starts = await startTimes(budget, clock, 80);
+    return { starts, gaps: starts.slice(1).map((s, i) => s - starts[i]) };
+  }
+
+  it('lowers the pace once for the 429s of one overrun, again for a 429 after its pause, and climbs back to full', async () => {
+    const full = 1000 / 10; // a gap at the whole budget; the pace keeps a margin under it
+    // Three requests in flight answered 429 together: one overrun.
+    const together = await gapsAfter(async (budget) => {
+      for (let i = 0; i < 3; i++) budget.slowDown(1000);
+    });
+    // One 429, then another after the first one's pause ended: two overruns.
+    const twice = await gapsAfter(async (budget, clock) => {
+      budget.slowDown(1000);
+      const release = await new Promise<() => void>((resolve) => {
+        void budget.acquire().then(resolve);
+        void clock.step();
+      });
+      release();
+      budget.slowDown(1000);
+    });
+    expect(together.starts[0]).toBeGreaterThanOrEqual(1000);
+    // Right after the pause both are slower than the budget, and two overruns slower than one.
+    expect(together.gaps[0]).toBeGreaterThan(full);
+    expect(twice.gaps[0]).toBeGreaterThan(together.gaps[0] * 1.15);
+    // A lone overrun costs seconds of pace, not half a minute: back within 5% of full 7 s after it.
+    const late = together.gaps.filter((_, i) => together.starts[i] > 8000);
+    expect(late.length).toBeGreaterThan(10);
+    for (const gap of late) expect(gap).toBeLessThan(full * 1.1);
   });
 
   it("grants a chain's page the next slot ahead of group-scoped pages waiting before it", async () => {

@@ -1,8 +1,9 @@
 // One rate budget per PingOne license, shared by every chain and activity of this worker: requests
 // are paced to the budget's requests per second and capped at its concurrency. A 429 slows every
-// chain of that license, not just the one that hit it: all of them wait out Retry-After, and the pace
-// halves, then recovers over half a minute. This is the one place that decides when a PingOne
-// request may leave the worker, and how many bytes its answers in flight may hold together.
+// chain of that license, not just the one that hit it: all of them wait out Retry-After (what
+// PingOne asks of a client it limited), and the pace drops by a quarter, then climbs back over a few
+// seconds. This is the one place that decides when a PingOne request may leave the worker, and how
+// many bytes its answers in flight may hold together.
 import { BodyAllowance } from './http';
 
 export interface BudgetSettings {
@@ -18,7 +19,15 @@ export interface BudgetSettings {
  * 0.93 (its own event loop bunches its arrival stamps), and was faster at 0.93 (BENCHMARKS.md).
  */
 const PACE_MARGIN = 0.93;
-const RECOVERY_MS = 30_000;
+/**
+ * After a 429 the pace is a quarter lower, and climbs back to full over RECOVERY_MS. Another 429
+ * that comes while it is lower lowers it again from there, down to MIN_PACE: a license another
+ * client also spends settles below the share left to us, while a lone 429 (a second that ran over
+ * by a few requests) costs its pause and about one second's worth of pace, not half a minute's.
+ */
+const SLOWED_PACE = 0.75;
+const MIN_PACE = 0.1;
+const RECOVERY_MS = 5_000;
 /** Slots a late wake may still grant at once (a timer on a busy event loop fires tens of ms late). */
 const CATCH_UP_SLOTS = 2;
 
@@ -32,8 +41,9 @@ export class RateBudget {
   private readonly waiting = { chains: [] as Grant[], others: [] as Grant[] };
   /** The grants wait for the next pace slot (or a 429's pause) to come. */
   private sleeping = false;
-  /** When the last 429's pause ends (ms on `now`): the pace is half from then, back to full over RECOVERY_MS. */
+  /** When the last 429's pause ends (ms on `now`): the pace is `slowedPace` then, back to full over RECOVERY_MS. */
   private slowedAt = -Infinity;
+  private slowedPace = 1;
   /** Set by RateBudgets: what the bodies of this license's answers in flight may hold together. */
   bodies?: BodyAllowance;
 
@@ -93,17 +103,26 @@ export class RateBudget {
     return this.inFlight === 0 && this.waiting.chains.length + this.waiting.others.length === 0;
   }
 
-  /** The license answered 429 (or 503 with Retry-After): everyone waits, then goes slower. */
+  /**
+   * The license answered 429 (or 503 with Retry-After): everyone waits, then goes slower. The
+   * requests in flight when a second ran over are answered 429 together: those that come during
+   * the pause it started only lengthen the pause, so one overrun lowers the pace once.
+   */
   slowDown(retryAfterMs: number): void {
     const t = this.now();
+    if (t >= this.pausedUntil) this.slowedPace = Math.max(MIN_PACE, this.pace(t) * SLOWED_PACE);
     this.pausedUntil = Math.max(this.pausedUntil, t + retryAfterMs);
-    this.slowedAt = t + retryAfterMs;
+    this.slowedAt = this.pausedUntil;
+  }
+
+  /** The share of the paced rate allowed at `t`: 1 unless a 429 came in the last RECOVERY_MS. */
+  private pace(t: number): number {
+    const recovered = Math.min(1, Math.max(0, (t - this.slowedAt) / RECOVERY_MS));
+    return this.slowedPace + (1 - this.slowedPace) * recovered;
   }
 
   private intervalMs(t: number): number {
-    const recovered = Math.min(1, Math.max(0, (t - this.slowedAt) / RECOVERY_MS));
-    const pace = 0.5 + 0.5 * recovered;
-    return 1000 / (this.settings.requestsPerSecond * PACE_MARGIN * pace);
+    return 1000 / (this.settings.requestsPerSecond * PACE_MARGIN * this.pace(t));
   }
 }
 
