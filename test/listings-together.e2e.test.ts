@@ -158,3 +158,51 @@ describe('group-scoped listings followed together', () => {
     expect((history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes)).toEqual([]);
   });
 });
+
+describe('how many group-scoped listings run at once', () => {
+  // 1,500 users in 40 groups, two memberships each: 80 group-scoped listings of 1-6 pages of 20.
+  const directory = generateDirectory({ seed: 73, users: 1500, groups: 40, applications: 4, membershipsPerUser: 2 });
+  const client: SimClient = { clientId: randomUUID(), clientSecret: 'sim-secret-lanes-Z3k8', environmentId: directory.environmentId, authMethod: 'CLIENT_SECRET_BASIC' };
+  const concurrency = 4; // 8 lanes
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ pingone: { environments: [directory], clients: [client], maxPageSize: PAGE_SIZE } });
+  });
+  afterAll(() => h?.close());
+
+  it('holds the budget concurrency of them while a chain is open, and every lane once the chains are done', async () => {
+    const handle = await startSync(h.env.client, h.input(connectionId('together-lanes'), client, directory, { options: { rateLimit: { concurrency, requestsPerSecond: 400 } } }), h.taskQueue);
+    const result = await handle.result();
+    const expected = expectedToriiFile(directory);
+    expect(sortedFile(h.torii.syncs.at(-1)!.file as ToriiFile)).toEqual(sortedFile(expected.file));
+    expect(result).toMatchObject({ usersActive: expected.counts.active });
+
+    // Walk the history: the group-scoped listings in activities scheduled and not yet closed, and
+    // whether a user listing's activity is among them, at each scheduling.
+    const open = new Map<string, { groupScoped: number; users: boolean }>();
+    let duringChains = 0;
+    let afterChains = 0;
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        const type = scheduled.activityType?.name;
+        const input = (await decodedPayload(h.dataConverter, scheduled.input?.payloads?.[0])) as { listing?: { kind: string }; listings?: unknown[] };
+        if (type === 'fetchListingsTogether') open.set(String(event.eventId), { groupScoped: input.listings!.length, users: false });
+        if (type === 'fetchPages' && input.listing?.kind === 'users') open.set(String(event.eventId), { groupScoped: 0, users: true });
+        const running = [...open.values()];
+        const groupScoped = running.reduce((n, a) => n + a.groupScoped, 0);
+        if (running.some((a) => a.users)) duringChains = Math.max(duringChains, groupScoped);
+        else afterChains = Math.max(afterChains, groupScoped);
+      }
+      const closed =
+        event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes ?? event.activityTaskCanceledEventAttributes;
+      if (closed) open.delete(String(closed.scheduledEventId));
+    }
+    // While a chain runs, the group-scoped listings leave it the rest of the lanes.
+    expect(duringChains).toBeLessThanOrEqual(concurrency);
+    // Then they take more than the concurrency, never more than the lanes (twice it).
+    expect(afterChains).toBeGreaterThan(concurrency);
+    expect(afterChains).toBeLessThanOrEqual(2 * concurrency);
+  });
+});

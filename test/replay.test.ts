@@ -31,7 +31,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has the representative histories', () => {
-    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'full-sync.before-usage-read', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'usage-app-held-approved', 'connection-test', 'connection-test.before-verify-audit-activities', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input', 'high-concurrency', 'high-concurrency.before-listing-lanes-capped', 'scheduled-sync', 'full-sync.before-build-then-upload', 'full-sync.before-pages-per-activity', 'full-sync.before-group-listings-together'];
+    const scenarios = ['full-sync', 'full-sync.before-deletion-guard', 'full-sync.before-usage-read', 'faults-and-retries', 'deletion-guard-approved', 'deletion-guard-timed-out', 'usage-app-held-approved', 'connection-test', 'connection-test.before-verify-audit-activities', 'continue-as-new.run-1', 'continue-as-new.run-2', 'unencrypted-input', 'unencrypted-input.before-refuse-unencrypted-input', 'high-concurrency', 'high-concurrency.before-listing-lanes-capped', 'scheduled-sync', 'full-sync.before-build-then-upload', 'full-sync.before-pages-per-activity', 'full-sync.before-group-listings-together', 'full-sync.before-group-listings-fill-lanes'];
     for (const scenario of scenarios) {
       expect(files).toContain(`${scenario}.json`);
     }
