@@ -123,6 +123,20 @@ export function createHttp(settings: HttpSettings): Got {
 
 export type ParsedJson = { ok: true; value: unknown } | { ok: false; tooDeep: boolean };
 
+/**
+ * Parses a body read as bytes (`responseType: 'buffer'`, as PingOne's data requests read theirs).
+ * A page's text is ~90,000 characters, and with one character beyond Latin-1 (Ł, ř) V8 holds it as a
+ * two-byte string of ~180 KB: a large object, which a scavenge promotes to the old generation the
+ * first time it finds it alive, to be freed only by a mark-compact. got keeps its response (and a
+ * text body with it) reachable for a few ticks after the request resolves, across the page's
+ * parse and mapping, so nearly every page's text was promoted (~190 KB a page; a mark-compact every
+ * ~25 pages; BENCHMARKS.md, issue 13 fourth pass). Decoded here, the text is this function's alone
+ * and is garbage as soon as it is parsed.
+ */
+export function parseJsonBytes(body: Buffer): ParsedJson {
+  return parseJson(body.toString('utf8'));
+}
+
 export function parseJson(text: string): ParsedJson {
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };
   try {
