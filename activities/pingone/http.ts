@@ -1,10 +1,11 @@
 // The HTTP client every PingOne and Torii request goes through: got with its own retries off
 // (Temporal's retry policy is the one retry owner), no redirects (a redirect could carry a
-// credential to another host), bounded timeouts, and bodies read as text so this code, not got,
-// decides what a malformed answer means. No answer may cost the worker more than a bounded amount
-// of memory: a body is counted as it streams in (after decompression) and the request is aborted
-// the moment it passes the cap, and JSON nested deeper than a real answer is never parsed. One
-// tenant's hostile or broken server must not take down the worker every other tenant runs on.
+// credential to another host), bounded timeouts, and bodies read as text (or as bytes, for
+// PingOne's pages: parseJsonBytes) so this code, not got, decides what a malformed answer means.
+// No answer may cost the worker more than a bounded amount of memory: a body is counted as it
+// streams in (after decompression) and the request is aborted the moment it passes the cap, and
+// JSON nested deeper than a real answer is never parsed. One tenant's hostile or broken server
+// must not take down the worker every other tenant runs on.
 import got, { type Got } from 'got';
 
 export interface HttpSettings {
