@@ -16,7 +16,7 @@ import {
   type PingOneResource,
 } from './classify';
 import type { RateBudget, RateBudgets } from './rate-budget';
-import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJson, ResponseTooLargeError } from './http';
+import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJsonBytes, ResponseTooLargeError } from './http';
 import type { ClientCredentials, TokenCache } from './token';
 
 export interface PingOneApiDeps {
@@ -135,6 +135,8 @@ export class PingOneApi {
       this.stats.requests++;
       try {
         response = await this.deps.http.get(url, {
+          // Bytes, decoded only to be parsed (parseJsonBytes says why).
+          responseType: 'buffer',
           // The license's answers in flight share one allowance of bytes (activities/pingone/http.ts).
           context: this.target.budget.bodies ? { [BODY_ALLOWANCE]: this.target.budget.bodies } : {},
           headers: {
@@ -151,12 +153,12 @@ export class PingOneApi {
       release();
     }
     const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
-    const json = parseJson(response.body);
+    const json = parseJsonBytes(response.body);
     if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
     if (response.statusCode === 200 && !json.ok) {
       throw new ProblemError(malformedAnswer(`PingOne at ${host} answered ${resource} with a body that is not valid JSON (cut short?).`));
     }
-    answer.body = json.ok ? json.value : response.body;
+    answer.body = json.ok ? json.value : response.body.toString('utf8');
     if (answer.status === 429 || answer.status === 501 || answer.status === 503) {
       const problem = classifyApiAnswer(answer, ctx);
       this.target.budget.slowDown(problem.retryAfterMs ?? 1000);

@@ -1,10 +1,11 @@
 // The HTTP client every PingOne and Torii request goes through: got with its own retries off
 // (Temporal's retry policy is the one retry owner), no redirects (a redirect could carry a
-// credential to another host), bounded timeouts, and bodies read as text so this code, not got,
-// decides what a malformed answer means. No answer may cost the worker more than a bounded amount
-// of memory: a body is counted as it streams in (after decompression) and the request is aborted
-// the moment it passes the cap, and JSON nested deeper than a real answer is never parsed. One
-// tenant's hostile or broken server must not take down the worker every other tenant runs on.
+// credential to another host), bounded timeouts, and bodies read as text (or as bytes, for
+// PingOne's pages: parseJsonBytes) so this code, not got, decides what a malformed answer means.
+// No answer may cost the worker more than a bounded amount of memory: a body is counted as it
+// streams in (after decompression) and the request is aborted the moment it passes the cap, and
+// JSON nested deeper than a real answer is never parsed. One tenant's hostile or broken server
+// must not take down the worker every other tenant runs on.
 import got, { type Got } from 'got';
 
 export interface HttpSettings {
@@ -122,6 +123,20 @@ export function createHttp(settings: HttpSettings): Got {
 }
 
 export type ParsedJson = { ok: true; value: unknown } | { ok: false; tooDeep: boolean };
+
+/**
+ * Parses a body read as bytes (`responseType: 'buffer'`, as PingOne's data requests read theirs).
+ * A page's text is ~90,000 characters, and with one character beyond Latin-1 (Ł, ř) V8 holds it as a
+ * two-byte string of ~180 KB: a large object, which a scavenge promotes to the old generation the
+ * first time it finds it alive, to be freed only by a mark-compact. got keeps its response (and a
+ * text body with it) reachable for a few ticks after the request resolves, across the page's
+ * parse and mapping, so nearly every page's text was promoted (~190 KB a page; a mark-compact every
+ * ~25 pages; BENCHMARKS.md, issue 13 fourth pass). Decoded here, the text is this function's alone
+ * and is garbage as soon as it is parsed.
+ */
+export function parseJsonBytes(body: Buffer): ParsedJson {
+  return parseJson(body.toString('utf8'));
+}
 
 export function parseJson(text: string): ParsedJson {
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };
