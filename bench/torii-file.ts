@@ -7,7 +7,7 @@
 //
 //   npm run build && node dist/bench/torii-file.js --users 100000 --runs 3
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -80,7 +80,9 @@ async function child(args: ChildArgs): Promise<void> {
     }, 100).unref();
   }
   try {
-    await sql.query('SELECT 1');
+    // A worker after its listing has its store connections open and libuv's thread pool started.
+    await Promise.all([1, 2, 3].map(() => sql.transaction((tx) => tx.query('SELECT pg_sleep(0.05)'))));
+    await readFile(__filename);
     growYoungGeneration();
     await send({ phase: 'ready' });
     await go();
