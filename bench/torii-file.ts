@@ -62,7 +62,6 @@ function growYoungGeneration(): void {
     size = newSpace();
     for (let i = 0; i < 2_000_000; i++) sink = [i, sink.length];
   }
-  if (process.env.PROBE) console.error(`new space ${(newSpace() / 1e6).toFixed(1)} MB`);
 }
 
 /** The child: what the worker's buildToriiFile and uploadToriiFile do, timed. */
@@ -72,13 +71,6 @@ async function child(args: ChildArgs): Promise<void> {
   const sink = toriiApi(http, args.apiUrl, args.apiKey, undefined, [args.allowedHost]);
   const send = (message: FromChild) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
   const go = () => new Promise<void>((resolve) => process.once('message', () => resolve()));
-  if (process.env.PROBE) {
-    const t0 = performance.now();
-    setInterval(() => {
-      const m = process.memoryUsage();
-      console.error(`probe ${((performance.now() - t0) / 1000).toFixed(2)} rss ${(m.rss / 1e6).toFixed(0)} heapTotal ${(m.heapTotal / 1e6).toFixed(0)} heapUsed ${(m.heapUsed / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)} ab ${(m.arrayBuffers / 1e6).toFixed(0)}`);
-    }, 100).unref();
-  }
   try {
     // A worker after its listing has its store connections open and libuv's thread pool started.
     await Promise.all([1, 2, 3].map(() => sql.transaction((tx) => tx.query('SELECT pg_sleep(0.05)'))));

@@ -81,8 +81,8 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
         const target = uploadUrlAllowed(url, uploadAllowedHosts);
         if (!target.allowed) throw new ProblemError(uploadUrlRefused());
         // The file goes out through one reused buffer (file-bytes.ts fileChunks), read a chunk at a
-        // time as the socket takes the last: a read stream's fresh chunk per 64 KB left hundreds of
-        // megabytes of garbage outside the heap between collections.
+        // time as the socket takes the last: a read stream's fresh 64 KB buffer per chunk added
+        // 11-28 MB to the worker's RSS while a 100,000-user file was uploaded (bench/torii-file.ts).
         const file = await open(path, 'r');
         try {
           await call('presigned-put', () =>
