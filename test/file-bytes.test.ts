@@ -96,6 +96,16 @@ describe('the presigned upload, read through one buffer', () => {
     expect(synced.file).toEqual(JSON.parse(text));
   });
 
+  it('a staged file that cannot be read fails the PUT as a retryable transport failure, and nothing is registered', async () => {
+    const http = createHttp({ requestTimeoutMs: 30_000, maxResponseBytes: 1024 * 1024 });
+    const sink = toriiApi(http, torii.apiUrl, 'file-bytes-torii-key', 1024, [new URL(torii.origin).host]);
+    const from = torii.requests.length;
+    const failure = await sink.upload(join(dir, 'missing.json'), 5000).catch((err: unknown) => err);
+    expect(failure).toMatchObject({ problem: { type: 'ToriiUnreachable', retryable: true } });
+    expect((failure as Error).message).not.toContain('X-Amz-Signature');
+    expect(torii.requests.slice(from).map((r) => r.kind)).toEqual(['uploadUrl']);
+  });
+
   it('a PUT refused as expired is sent again whole to the new URL', async () => {
     const text = toriiFile(2000);
     torii.faults.add({ kind: 'presignedPut', respond: expiredPresignedUrl() });

@@ -83,21 +83,25 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
         // The file goes out through one reused buffer (file-bytes.ts fileChunks), read a chunk at a
         // time as the socket takes the last: a read stream's fresh 64 KB buffer per chunk added
         // 11-28 MB to the worker's RSS while a 100,000-user file was uploaded (bench/torii-file.ts).
-        const file = await open(path, 'r');
+        // The file is opened inside the request's step, so a file that cannot be read fails as the
+        // read stream's error did, classified as the PUT's transport failure.
         try {
-          await call('presigned-put', () =>
-            http.put(url, {
-              body: fileChunks(file),
-              headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
-              // Connect only to public addresses, whatever the name resolves to by then.
-              ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
-            }),
-          );
+          await call('presigned-put', async () => {
+            const file = await open(path, 'r');
+            try {
+              return await http.put(url, {
+                body: fileChunks(file),
+                headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+                // Connect only to public addresses, whatever the name resolves to by then.
+                ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
+              });
+            } finally {
+              await file.close();
+            }
+          });
         } catch (err) {
           if (attempt < 3 && err instanceof ProblemError && err.problem.type === 'ToriiUploadUrlExpired') continue;
           throw err;
-        } finally {
-          await file.close();
         }
         const filePath = params.filePath;
         const fileId = fileIdOf(await call('register', () => http.post(`${base}/files`, { json: { path: filePath, type: 'customIntegrationData' }, headers: auth })), 'register');
