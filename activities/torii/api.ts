@@ -82,7 +82,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
         if (!target.allowed) throw new ProblemError(uploadUrlRefused());
         // The file goes out through one reused buffer (file-bytes.ts fileChunks), read a chunk at a
         // time as the socket takes the last: a read stream's fresh 64 KB buffer per chunk added
-        // 11-28 MB to the worker's RSS while a 100,000-user file was uploaded (bench/torii-file.ts).
+        // up to 28 MB to the worker's RSS while a 100,000-user file was uploaded (bench/torii-file.ts).
         // The file is opened inside the request's step, so a file that cannot be read fails as the
         // read stream's error did, classified as the PUT's transport failure.
         try {

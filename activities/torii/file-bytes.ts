@@ -2,7 +2,7 @@
 // text and from other parts, and the staged file is read for its upload, without a new buffer per
 // chunk or a string per batch. Written and read in fresh chunks, a file's bytes were garbage
 // outside the heap until the GC next ran, and that set the worker's peak RSS after the listing
-// (bench/torii-file.ts at 100,000 users: +27 MB over the build's start, +11 MB over the upload's).
+// (bench/torii-file.ts at 100,000 users: +25-29 MB over the build's start, up to +28 MB in the upload).
 import { open, type FileHandle } from 'node:fs/promises';
 import { FILE_MODE } from '../staged-files';
 
