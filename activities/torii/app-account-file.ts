@@ -25,20 +25,20 @@ export async function writeAppAccountFile(
   const partial = `${path}.partial`;
   let lastUsedDates = 0;
   try {
-    const written = await writePart(partial, async (write) => {
+    const written = await writePart(partial, async (out) => {
       let users = 0;
       const holders: ToriiLicenseUser[] = [];
-      await write('{"users":[');
+      await out.write('{"users":[');
       for (let after = ''; ; ) {
         const rows = await appAccountUsersAfter(sql, key, app.appId, after, BATCH);
         if (rows.length === 0) break;
         const records = rows.map((row) => toAppAccountUser(row, withUsage));
-        await write(records.map((r) => (users++ ? ',' : '') + JSON.stringify(r)).join(''));
+        for (const record of records) await out.write((users++ ? ',' : '') + JSON.stringify(record));
         lastUsedDates += records.filter((r) => r.lastUsedDate).length;
         for (const row of rows) if (row.status === 'active') holders.push(toLicenseUser(row));
         after = rows[rows.length - 1].user_id;
       }
-      await write(`],"licenses":[${JSON.stringify({ name: app.name, users: holders })}]}`);
+      await out.write(`],"licenses":[${JSON.stringify({ name: app.name, users: holders })}]}`);
       return users;
     });
     await rename(partial, path);

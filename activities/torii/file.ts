@@ -1,16 +1,14 @@
 // Writes a finalized snapshot as Torii's custom-integration JSON file, streamed from the store in
 // batches straight to disk: memory stays flat however large the directory.
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { eachLicenseUserBatch, eachSentUserBatch, licenses, type LicenseRow, type RecordRow } from '../store/file-rows';
+import { eachLicenseUserBatch, eachSentUserBatch, licenses, type LicenseRow } from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
-import { FILE_MODE, FOLDER_MODE } from '../staged-files';
+import { FOLDER_MODE } from '../staged-files';
+import { FileWriter } from './file-bytes';
 
-/** Records per fetch from the store's cursor: each batch is one write. */
+/** Records per fetch from the store's cursor. */
 const BATCH = 1000;
 
 export interface WrittenFile {
@@ -34,10 +32,10 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
   const everyonePart = `${path}.everyone.partial`;
   try {
     const [users, licensed] = await Promise.all([
-      writePart(partial, (write) => writeUsers(sql, key, write)),
-      writePart(licensesPart, (write) => writeLicenses(sql, key, everyonePart, write)),
+      writePart(partial, (out) => writeUsers(sql, key, out)),
+      writePart(licensesPart, (out) => writeLicenses(sql, key, everyonePart, out)),
     ]);
-    await pipeline(createReadStream(licensesPart), createWriteStream(partial, { flags: 'a', mode: FILE_MODE }));
+    await writePart(partial, (out) => out.append(licensesPart).then(() => 0), 'append');
     await rename(partial, path);
     return { path, bytes: users.bytes + licensed.bytes, users: users.count, licenses: licensed.count };
   } finally {
@@ -47,68 +45,61 @@ export async function writeToriiFile(sql: Sql, key: SnapshotKey, path: string): 
   }
 }
 
-export type Write = (chunk: string | Buffer) => Promise<void>;
-
-/** Streams `fill`'s chunks to `path`, owner only; answers the bytes written and what `fill` counted. */
-export async function writePart(path: string, fill: (write: Write) => Promise<number>): Promise<{ bytes: number; count: number }> {
-  // Owner only, from the first byte: the file holds a directory of people.
-  const out = createWriteStream(path, { encoding: 'utf8', mode: FILE_MODE });
-  let bytes = 0;
-  const write: Write = async (chunk) => {
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
+/**
+ * Writes `fill`'s text and parts to `path` (owner only; emptied first unless `append`) through one
+ * reused buffer (file-bytes.ts); answers the bytes written and what `fill` counted.
+ */
+export async function writePart(path: string, fill: (out: FileWriter) => Promise<number>, mode: 'create' | 'append' = 'create'): Promise<{ bytes: number; count: number }> {
+  const out = await FileWriter.open(path, mode);
   try {
-    const count = await fill(write);
-    out.end();
-    await once(out, 'finish');
-    return { bytes, count };
+    const count = await fill(out);
+    await out.close();
+    return { bytes: out.bytes, count };
   } catch (err) {
-    out.destroy();
+    await out.abandon();
     throw err;
   }
 }
 
 /** `{"users":[…],` */
-async function writeUsers(sql: Sql, key: SnapshotKey, write: Write): Promise<number> {
+async function writeUsers(sql: Sql, key: SnapshotKey, out: FileWriter): Promise<number> {
   let users = 0;
-  await write('{"users":[');
+  await out.write('{"users":[');
   await eachSentUserBatch(sql, key, BATCH, async (rows) => {
-    await write((users ? ',' : '') + joined(rows));
-    users += rows.length;
+    for (const row of rows) {
+      if (users++) await out.write(',');
+      await out.write(row.record);
+    }
   });
-  await write('],');
+  await out.write('],');
   return users;
 }
 
 /** `"licenses":[…]}`; `everyonePart` holds the users of the licenses open to every user, read once. */
-async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, write: Write): Promise<number> {
+async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, out: FileWriter): Promise<number> {
   const all = await licenses(sql, key);
   const open = all.find((license) => license.open_to_every_user);
   if (open) await writePart(everyonePart, (part) => writeLicenseUsers(sql, key, open, part));
   let count = 0;
-  await write('"licenses":[');
+  await out.write('"licenses":[');
   for (const license of all) {
-    await write(`${count++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
-    if (license.open_to_every_user) for await (const chunk of createReadStream(everyonePart)) await write(chunk as Buffer);
-    else await writeLicenseUsers(sql, key, license, write);
-    await write(']}');
+    await out.write(`${count++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
+    if (license.open_to_every_user) await out.append(everyonePart);
+    else await writeLicenseUsers(sql, key, license, out);
+    await out.write(']}');
   }
-  await write(']}');
+  await out.write(']}');
   return count;
 }
 
-/** A license's users, comma-separated; answers how many. */
-async function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, write: Write): Promise<number> {
+/** A license's users, comma-separated; answers how many. The store writes each record's JSON text (store/file-rows.ts). */
+async function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
   let users = 0;
   await eachLicenseUserBatch(sql, key, license, BATCH, async (rows) => {
-    await write((users ? ',' : '') + joined(rows));
-    users += rows.length;
+    for (const row of rows) {
+      if (users++) await out.write(',');
+      await out.write(row.record);
+    }
   });
   return users;
-}
-
-/** The store writes each record's JSON text (store/file-rows.ts): a batch is those joined by commas. */
-function joined(rows: RecordRow[]): string {
-  return rows.map((row) => row.record).join(',');
 }
