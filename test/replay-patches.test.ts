@@ -19,13 +19,12 @@ const WORKFLOWS_DIR = join(__dirname, '..', 'workflows');
  * Branches replay cannot tell apart, each with why and what holds it instead. A branch that only adds
  * listing lanes replays on a history recorded with fewer: the extra activities it schedules early are
  * matched to the same activities the history scheduled in a later workflow task (same type, same
- * sequence). Fewer lanes than recorded is caught (an event with no command). The test checks each
+ * sequence). Fewer lanes than recorded is caught (an event with no command). (Uncapped lanes were
+ * such a branch until group-scoped listings could hold every lane, patched('group-listings-fill-lanes'):
+ * now the high-concurrency history tells 64 lanes from its 48.) The test checks each
  * entry is still true, so an entry cannot outlive its reason.
  */
 const INDISTINGUISHABLE: Record<string, { oldBranchAlone?: string; newBranchAlone?: string }> = {
-  'listing-lanes-capped': {
-    oldBranchAlone: 'uncapped lanes (64) replay on the capped history (48); the cap is held by chains.e2e "keeps at most 48 page fetches in flight"',
-  },
   'listing-lanes-twice-concurrency': {
     newBranchAlone: 'twice the concurrency (16 lanes) replays on the history recorded with concurrency + 2 (10); the lane count is held by the high-concurrency history (64 lanes) and chains.e2e',
   },

@@ -50,7 +50,14 @@ export async function fetchTogether(connection: ConnectionArgs, cp: SyncCheckpoi
   };
   const summary = listings.length === 1 ? pageSummary(listings[0]) : `${pageSummary(listings[0])} and ${listings.length - 1} more listings`;
   const outcomes = await fetchListingsTogether.executeWithOptions({ summary }, [args]);
-  listings.forEach((listing, i) => (outcomes[i].expired ? restart(cp, listing) : applyPages(cp, listing, outcomes[i])));
+  // One outcome per listing, in order. A listing without one (an answer recorded for other
+  // arguments: a history replayed on code that built this activity's listings otherwise) stays
+  // where it stands and goes again, so replay reaches the commands that differ and reports the
+  // nondeterminism, rather than this code failing on a missing outcome.
+  listings.forEach((listing, i) => {
+    const outcome = outcomes[i];
+    if (outcome) outcome.expired ? restart(cp, listing) : applyPages(cp, listing, outcome);
+  });
   if (outcomes.some((o) => o.expired)) showRestart(cp, board);
   showPages(cp, board);
 }

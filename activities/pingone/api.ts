@@ -129,10 +129,12 @@ export class PingOneApi {
     // so the token is taken from the cache only when the request is about to leave.
     // A user listing is a chain (activities/pingone/listings.ts): its pages go first for a slot.
     const release = await this.target.budget.acquire(resource === 'users');
-    let response;
+    // The slot is released only once a 429 has paused the budget: released before, it went at once
+    // to the next waiting request, which left inside the Retry-After pause.
     try {
       const token = await this.deps.tokens.token(this.target.credentials, { ...ctx, resource: 'token' }, this.stats, renewToken);
       this.stats.requests++;
+      let response;
       try {
         response = await this.deps.http.get(url, {
           // Bytes, decoded only to be parsed (parseJsonBytes says why).
@@ -149,21 +151,21 @@ export class PingOneApi {
         if (err instanceof ResponseTooLargeError) throw new ProblemError(responseTooLarge(host, resource, err));
         throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
       }
+      const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
+      const json = parseJsonBytes(response.body);
+      if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
+      if (response.statusCode === 200 && !json.ok) {
+        throw new ProblemError(malformedAnswer(`PingOne at ${host} answered ${resource} with a body that is not valid JSON (cut short?).`));
+      }
+      answer.body = json.ok ? json.value : response.body.toString('utf8');
+      if (answer.status === 429 || answer.status === 501 || answer.status === 503) {
+        const problem = classifyApiAnswer(answer, ctx);
+        this.target.budget.slowDown(problem.retryAfterMs ?? 1000);
+      }
+      return answer;
     } finally {
       release();
     }
-    const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
-    const json = parseJsonBytes(response.body);
-    if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
-    if (response.statusCode === 200 && !json.ok) {
-      throw new ProblemError(malformedAnswer(`PingOne at ${host} answered ${resource} with a body that is not valid JSON (cut short?).`));
-    }
-    answer.body = json.ok ? json.value : response.body.toString('utf8');
-    if (answer.status === 429 || answer.status === 501 || answer.status === 503) {
-      const problem = classifyApiAnswer(answer, ctx);
-      this.target.budget.slowDown(problem.retryAfterMs ?? 1000);
-    }
-    return answer;
   }
 
   private context(resource: PingOneResource, cursor: boolean): ClassifyContext {
