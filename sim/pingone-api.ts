@@ -135,15 +135,12 @@ function initialKey(populationId: string | undefined, initial: string): string {
 }
 
 /**
- * Builds a directory's user index ahead of its first request: sorting a million users took 6.5 s,
- * which the first request (a sync's environment read) waited out and a benchmark counted as the
- * sync's. For frozen directories (nothing changes them, so the index stays right).
+ * A directory's users sorted and indexed, built on first use and again when the list changed. A
+ * frozen directory's is built when the simulator starts (sim/pingone.ts): sorting a million users
+ * took 6.5 s, which the first request (a sync's environment read) waited out and a benchmark
+ * counted as the sync's.
  */
-export function indexUsers(dir: Directory): void {
-  userIndex(dir);
-}
-
-function userIndex(dir: Directory) {
+export function userIndex(dir: Directory) {
   let cached = sortedUsers.get(dir.users);
   if (!cached || cached.length !== dir.users.length) {
     const sorted = byId(dir.users);

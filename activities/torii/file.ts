@@ -2,7 +2,7 @@
 // batches straight to disk: memory stays flat however large the directory.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { eachLicenseUserBatch, eachSentUserBatch, licenses, type LicenseRow } from '../store/file-rows';
+import { eachLicenseUserBatch, eachSentUserBatch, licenses, type LicenseRow, type RecordRow } from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
 import { FOLDER_MODE } from '../staged-files';
@@ -66,10 +66,7 @@ async function writeUsers(sql: Sql, key: SnapshotKey, out: FileWriter): Promise<
   let users = 0;
   await out.write('{"users":[');
   await eachSentUserBatch(sql, key, BATCH, async (rows) => {
-    for (const row of rows) {
-      if (users++) await out.write(',');
-      await out.write(row.record);
-    }
+    users = await writeRecords(out, rows, users);
   });
   await out.write('],');
   return users;
@@ -96,10 +93,16 @@ async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, o
 async function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
   let users = 0;
   await eachLicenseUserBatch(sql, key, license, BATCH, async (rows) => {
-    for (const row of rows) {
-      if (users++) await out.write(',');
-      await out.write(row.record);
-    }
+    users = await writeRecords(out, rows, users);
   });
   return users;
+}
+
+/** Appends the rows' records comma-separated, after the `written` records before them; answers how many there are now. */
+async function writeRecords(out: FileWriter, rows: RecordRow[], written: number): Promise<number> {
+  for (const row of rows) {
+    if (written++) await out.write(',');
+    await out.write(row.record);
+  }
+  return written;
 }
