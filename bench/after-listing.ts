@@ -12,16 +12,16 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { deriveAccess, planAdminLookups } from '../activities/store/access';
+import { deriveAccessAndSentUsers, planAdminLookups } from '../activities/store/access';
 import { checkSplitPopulation } from '../activities/store/chains';
 import { finalizeSnapshot } from '../activities/store/finalize';
-import { insertAdminUsers, insertGroupLinks, upsertApplications, upsertGroups, upsertPopulations, upsertUsers, type SnapshotKey } from '../activities/store/pages';
-import { closeSnapshot, openSnapshot } from '../activities/store/snapshots';
+import type { SnapshotKey } from '../activities/store/pages';
+import { closeSnapshot } from '../activities/store/snapshots';
 import { migrate } from '../activities/store/schema';
 import { postgresStore, type Sql } from '../activities/store/sql';
-import { toApplicationRow, toGroupRow, toUserRow, type ApplicationRow, type UserRow } from '../activities/pingone/records';
 import { writeToriiFile } from '../activities/torii/file';
 import { startPostgres, stopPostgres } from '../dev/postgres';
+import { seedSnapshot } from '../dev/seed-snapshot';
 import { generateDirectory, type Directory } from '../sim/directory';
 import { cpuMs, descendantsNamed } from './process-cpu';
 
@@ -39,37 +39,16 @@ interface Figures {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function seed(sql: Sql, key: SnapshotKey, directory: Directory, users: Directory['users']): Promise<void> {
-  await openSnapshot(sql, key, directory.environmentId);
-  const userRows = users.map((u) => toUserRow(u)).filter((r): r is UserRow => r !== undefined);
-  for (let i = 0; i < userRows.length; i += 1000) await upsertUsers(sql, key, userRows.slice(i, i + 1000));
-  const listed = new Set(users.map((u) => u.id));
-  await upsertPopulations(
-    sql,
-    key,
-    directory.populations.map((p) => ({ population_id: p.id, name: p.name, user_count: users.filter((u) => u.population.id === p.id).length })),
-  );
-  await upsertGroups(sql, key, directory.groups.map((g) => toGroupRow(g)!));
-  for (const group of directory.groups) {
-    await insertGroupLinks(sql, key, 'snapshot_group_parents', group.id, group.parentIds);
-    const members = [...(directory.members.get(group.id) ?? [])].filter((id) => listed.has(id));
-    for (let i = 0; i < members.length; i += 10_000) await insertGroupLinks(sql, key, 'snapshot_group_members', group.id, members.slice(i, i + 10_000));
-  }
-  await upsertApplications(sql, key, directory.applications.map((a) => toApplicationRow(a)).filter((r): r is ApplicationRow => r !== undefined));
-  // Who holds a role: every user with an assignment (the admin check's exact rules do not move these timings).
-  await insertAdminUsers(sql, key, [...directory.roleAssignments.keys()].filter((id) => listed.has(id)));
-}
-
 /** A published snapshot and, after it, the current one: the directory less 1% of its users. */
 export async function seedSnapshots(sql: Sql, users: number): Promise<{ directory: Directory; previous: SnapshotKey; current: SnapshotKey }> {
   const directory = generateDirectory({ seed: 42, users, groups: 300, applications: 60, populationShares: [0.6, 0.25, 0.1, 0.05], unrestrictedAppShare: 0.1 });
   const previous: SnapshotKey = { connectionId: CONNECTION, snapshotId: 'previous' };
   const current: SnapshotKey = { connectionId: CONNECTION, snapshotId: 'current' };
-  await seed(sql, previous, directory, directory.users);
-  await deriveAccess(sql, previous);
-  await finalizeSnapshot(sql, previous, null, []);
+  await seedSnapshot(sql, previous, directory, directory.users);
+  await deriveAccessAndSentUsers(sql, previous, null);
+  await finalizeSnapshot(sql, previous, null, [], true);
   await closeSnapshot(sql, previous, 'published', 1, {});
-  await seed(sql, current, directory, directory.users.filter((_, i) => i % 100 !== 7));
+  await seedSnapshot(sql, current, directory, directory.users.filter((_, i) => i % 100 !== 7));
   await sql.exec('VACUUM ANALYZE');
   return { directory, previous, current };
 }
@@ -121,10 +100,10 @@ async function main(opts: { users: string; runs: string; out?: string }): Promis
       );
       phases.planAccess.push(
         await measure(postgresPid, async () => {
-          omitted = planAdminLookups(await deriveAccess(sql, current), ADMIN_LOOKUP_LIMIT).omittedAppIds;
+          omitted = planAdminLookups(await deriveAccessAndSentUsers(sql, current, previous.snapshotId), ADMIN_LOOKUP_LIMIT).omittedAppIds;
         }),
       );
-      phases.finalizeSnapshot.push(await measure(postgresPid, () => finalizeSnapshot(sql, current, previous.snapshotId, omitted)));
+      phases.finalizeSnapshot.push(await measure(postgresPid, () => finalizeSnapshot(sql, current, previous.snapshotId, omitted, true)));
       const path = join(dir, `run-${run}.json`);
       phases.writeToriiFile.push(
         await measure(postgresPid, async () => {

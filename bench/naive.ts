@@ -35,7 +35,7 @@ export async function naiveSync(deps: ActivityDeps, connection: ConnectionArgs, 
     requests += batch.requests;
     after = batch.last;
   }
-  await activities.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds });
+  await activities.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds, sentUsersWritten: plan.sentUsersWritten });
   const published = await activities.publishSnapshot({ ...key, torii, dryRun: false });
   if (published.fileId !== null) await activities.syncTorii({ torii, fileId: published.fileId });
   await activities.closeSnapshot({ ...key, status: 'published', fileId: published.fileId, summary: {} });

@@ -45,3 +45,13 @@ export function rssMb(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * Busy CPU ms of the whole machine so far, over all its cores (/proc/stat's first line: every tick
+ * but idle and iowait), so a figure can say how much of the two cores a phase left unused.
+ */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}

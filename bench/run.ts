@@ -14,7 +14,7 @@ import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
 import { historyFigures } from './history';
-import { cpuMs, descendantsNamed, rssMb } from './process-cpu';
+import { cpuMs, descendantsNamed, machineBusyMs, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
 
@@ -88,7 +88,10 @@ async function bench(opts: BenchOptions): Promise<void> {
   const client = await connectClient(config);
   const devServerPids = descendantsNamed(process.pid, 'temporal');
   const devServerCpu = () => devServerPids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
-  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; simulatorCpuMs: number; chains: ChainFigures; listingCpuMs?: number; listingSeconds?: number }[] = [];
+  // PostgreSQL's backends (children of the cluster this process started), listed again at a run's
+  // end: a backend opened during the run counts from zero; one closed during it is lost.
+  const postgresCpu = () => new Map(descendantsNamed(process.pid, 'postgres').map((pid) => [pid, cpuMs(pid) ?? 0]));
+  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; simulatorCpuMs: number; chains: ChainFigures; listingCpuMs?: number; listingSeconds?: number; postgresCpuMs: number; machineCpuMs: number; machineListingCpuMs?: number }[] = [];
   const walls: number[] = [];
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
@@ -99,11 +102,12 @@ async function bench(opts: BenchOptions): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
       const t0 = Date.now();
-      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage() };
+      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage(), postgres: postgresCpu(), machine: machineBusyMs() };
       const sampler = setInterval(() => rssSamples.push(worker.peakRssMb()), 500);
       // The worker's CPU over time, so the listing's share can be told from the phases around it.
-      const cpuSamples: { at: number; ms: number; rssMb: number }[] = [];
-      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0, rssMb: rssMb(worker.child.pid ?? 0) }), 100);
+      // And the machine's (both cores), so a phase's idle share shows beside the worker's.
+      const cpuSamples: { at: number; ms: number; rssMb: number; machineMs: number }[] = [];
+      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0, rssMb: rssMb(worker.child.pid ?? 0), machineMs: machineBusyMs() }), 100);
       const handle = await startSync(client, {
         connectionId: `bench-${run}`,
         pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
@@ -120,6 +124,8 @@ async function bench(opts: BenchOptions): Promise<void> {
         workerCpuMs: (cpuMs(worker.child.pid ?? 0) ?? 0) - cpu0.worker,
         devServerCpuMs: devServerCpu() - cpu0.devServer,
         simulatorCpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0.simulators)),
+        postgresCpuMs: [...postgresCpu()].reduce((sum, [pid, ms]) => sum + ms - (cpu0.postgres.get(pid) ?? 0), 0),
+        machineCpuMs: machineBusyMs() - cpu0.machine,
         chains: chainFigures(requests),
       });
       requestsByKind = {};
@@ -137,15 +143,15 @@ async function bench(opts: BenchOptions): Promise<void> {
         }
         // And the worker's CPU in each second (100% = one core busy) and its largest RSS in it.
         const inSecond = (s: number) => cpuSamples.filter((c) => c.at >= start + s * 1000 && c.at < start + (s + 1) * 1000);
-        const workerCpuIn = (s: number) => {
-          const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
+        const cpuIn = (s: number, of: 'ms' | 'machineMs') => {
+          const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.[of] ?? 0;
           return (at(start + (s + 1) * 1000) - at(start + s * 1000)) / 10;
         };
         const last = Math.max(...seconds.keys(), Math.floor(((cpuSamples.at(-1)?.at ?? start) - start) / 1000));
         for (let s = 0; s <= last; s++) {
           const row = seconds.get(s) ?? {};
           const rss = Math.max(0, ...inSecond(s).map((c) => c.rssMb));
-          console.error(`  t=${String(s).padStart(3)}s worker ${workerCpuIn(s).toFixed(0).padStart(3)}% ${rss.toFixed(0)} MB | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+          console.error(`  t=${String(s).padStart(3)}s worker ${cpuIn(s, 'ms').toFixed(0).padStart(3)}% machine ${cpuIn(s, 'machineMs').toFixed(0).padStart(3)}% ${rss.toFixed(0)} MB | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         }
       }
       history = await historyFigures(client, handle.workflowId);
@@ -153,8 +159,12 @@ async function bench(opts: BenchOptions): Promise<void> {
       const windows = [history.windowByActivity.fetchPages ?? history.windowByActivity.fetchPage, history.windowByActivity.fetchListingsTogether].filter((w) => w !== undefined);
       const listing = windows.length ? { first: Math.min(...windows.map((w) => w.first)), last: Math.max(...windows.map((w) => w.last)) } : undefined;
       if (listing) {
-        const at = (t: number) => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.ms ?? 0;
-        Object.assign(perRun[perRun.length - 1], { listingCpuMs: at(listing.last) - at(listing.first), listingSeconds: (listing.last - listing.first) / 1000 });
+        const at = (t: number, of: 'ms' | 'machineMs' = 'ms') => (cpuSamples.find((c) => c.at >= t) ?? cpuSamples.at(-1))?.[of] ?? 0;
+        Object.assign(perRun[perRun.length - 1], {
+          listingCpuMs: at(listing.last) - at(listing.first),
+          listingSeconds: (listing.last - listing.first) / 1000,
+          machineListingCpuMs: at(listing.last, 'machineMs') - at(listing.first, 'machineMs'),
+        });
       }
       if (result.usage) {
         const span = history.spanByActivity.readUsagePage ?? 0;
@@ -201,6 +211,8 @@ async function bench(opts: BenchOptions): Promise<void> {
     ['worker CPU during the listing (first page activity scheduled → last completed)', mid.listingCpuMs === undefined ? '-' :
       `${(mid.listingCpuMs / 1000).toFixed(1)} s over ${mid.listingSeconds?.toFixed(1)} s: ${(mid.listingCpuMs / pages).toFixed(1)} ms per page; the rest of the sync ${((mid.workerCpuMs - mid.listingCpuMs) / 1000).toFixed(1)} s`],
     ['dev server CPU (/proc)', devServerPids.length === 0 ? 'not found' : `${(mid.devServerCpuMs / 1000).toFixed(1)} s: ${(mid.devServerCpuMs / pages).toFixed(1)} ms per page, ${((mid.devServerCpuMs / users) * 1000).toFixed(0)} ms per 1,000 users`],
+    ['PostgreSQL CPU (/proc, its backends)', `${(mid.postgresCpuMs / 1000).toFixed(1)} s: ${(mid.postgresCpuMs / pages).toFixed(1)} ms per page`],
+    ['machine CPU (/proc/stat, both cores: 200% = both busy)', machineFigures(mid)],
     ['simulators CPU (this process: PingOne, Torii, the client)', `${(mid.simulatorCpuMs / 1000).toFixed(1)} s: ${(mid.simulatorCpuMs / pages).toFixed(1)} ms per page`],
     ['naive sequential script', naiveWall === undefined ? 'not run (--no-naive)' : `${naiveWall.toFixed(1)} s`],
     ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
@@ -214,6 +226,16 @@ async function bench(opts: BenchOptions): Promise<void> {
   ];
   console.log('| figure | value |\n|---|---|');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+}
+
+/** The machine's busy share over the sync, during its listing and after it, against its two cores. */
+function machineFigures(run: { wall: number; machineCpuMs: number; machineListingCpuMs?: number; listingSeconds?: number }): string {
+  const share = (ms: number, seconds: number) => `${((ms / 1000 / seconds) * 100).toFixed(0)}%`;
+  const whole = `${(run.machineCpuMs / 1000).toFixed(1)} s over ${run.wall.toFixed(1)} s: ${share(run.machineCpuMs, run.wall)}`;
+  if (run.machineListingCpuMs === undefined || run.listingSeconds === undefined) return whole;
+  const restMs = run.machineCpuMs - run.machineListingCpuMs;
+  const restSeconds = run.wall - run.listingSeconds;
+  return `${whole}; during the listing ${share(run.machineListingCpuMs, run.listingSeconds)}, the rest of the sync ${share(restMs, restSeconds)} (${(restMs / 1000).toFixed(1)} s over ${restSeconds.toFixed(1)} s)`;
 }
 
 new Command('bench')

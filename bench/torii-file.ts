@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Command } from 'commander';
-import { deriveAccess, planAdminLookups } from '../activities/store/access';
+import { deriveAccessAndSentUsers, planAdminLookups } from '../activities/store/access';
 import { finalizeSnapshot } from '../activities/store/finalize';
 import { migrate } from '../activities/store/schema';
 import { postgresStore } from '../activities/store/sql';
@@ -106,8 +106,8 @@ async function main(opts: { users: string; runs: string }): Promise<void> {
     await migrate(sql);
     const seeding = Date.now();
     const { previous, current } = await seedSnapshots(sql, users);
-    const omitted = planAdminLookups(await deriveAccess(sql, current), ADMIN_LOOKUP_LIMIT).omittedAppIds;
-    await finalizeSnapshot(sql, current, previous.snapshotId, omitted);
+    const omitted = planAdminLookups(await deriveAccessAndSentUsers(sql, current, previous.snapshotId), ADMIN_LOOKUP_LIMIT).omittedAppIds;
+    await finalizeSnapshot(sql, current, previous.snapshotId, omitted, true);
     console.error(`seeded and finalized ${users} users in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
 
     const postgresPid = cluster.process.pid!;

@@ -87,7 +87,7 @@ describe('the presigned upload, read through one buffer', () => {
   };
 
   it('Torii receives the file exactly, chunk after chunk', async () => {
-    const text = toriiFile(3000);
+    const text = toriiFile(12_000);
     const { uploaded, bytes } = await upload(text);
     expect(bytes).toBeGreaterThan(8 * CHUNK_BYTES);
     expect(uploaded.via).toBe('presigned');

@@ -47,7 +47,7 @@ export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoin
     if (!(await list(connection, cp, board))) return await continueAsNew<typeof pingOneSync>(input, cp);
     const key: SnapshotKey = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
     const access = await resolveAccess(connection, key, cp, board);
-    const settled = await settle(input, key, cp, access.omittedAppIds, board, guard);
+    const settled = await settle(input, key, cp, access, board, guard);
     const published = await publish(input, key, cp, settled.apps, board);
     return await close(input, key, cp, { ...access, ...settled, ...published }, board);
   } catch (err) {
@@ -123,6 +123,8 @@ async function list(connection: ConnectionArgs, cp: SyncCheckpoint, board: SyncP
   return listed && usageRead;
 }
 
+type ResolvedAccess = Awaited<ReturnType<typeof resolveAccess>>;
+
 /** Resolve access: who may use which app, in the store; admin-only apps read their candidates' roles. */
 async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard) {
   board.enterPhase('resolving-access');
@@ -132,15 +134,16 @@ async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: S
     cp.counts.pingOneRequests += batch.requests;
     after = batch.last;
   }
-  return { omittedAppIds: plan.omittedAppIds, accessWarnings: plan.warnings };
+  return { omittedAppIds: plan.omittedAppIds, accessWarnings: plan.warnings, sentUsersWritten: plan.sentUsersWritten };
 }
 
 /**
  * Settle: the snapshot against the last published one (deletions), then each mapped application's
  * file; the deletion guard weighs both and may hold the sync for approval.
  */
-async function settle(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, omittedAppIds: string[], board: SyncProgressBoard, guard: DeletionGuard) {
-  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds });
+async function settle(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, access: ResolvedAccess, board: SyncProgressBoard, guard: DeletionGuard) {
+  // The same command either way: only its input says whether planAccess wrote the sent users.
+  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: access.omittedAppIds, ...(access.sentUsersWritten ? { sentUsersWritten: true } : {}) });
   board.update({ licenseAssignments: finalized.licenseAssignments });
   const apps = cp.usage ? await settleAppAccounts(input, cp) : [];
   // Syncs started before the guard existed have no marker in their history and go on without it.

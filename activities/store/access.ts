@@ -3,6 +3,7 @@
 // access control, and a member of a child group counts as a member of every ancestor. Admin-only
 // apps are resolved only as far as PINGONE_ADMIN_LOOKUP_LIMIT affords (planAdminLookups).
 import type { SnapshotKey } from './pages';
+import { writeSentUsers } from './sent-users';
 import { withoutJit, type Sql } from './sql';
 
 /**
@@ -49,6 +50,8 @@ export interface AccessPlan {
   resolveAppIds: string[];
   omittedAppIds: string[];
   warnings: string[];
+  /** The sent users were written beside the access (absent in plans recorded before they were): finalizing writes them otherwise. */
+  sentUsersWritten?: boolean;
 }
 
 /**
@@ -86,15 +89,38 @@ export const ANCESTRY = `ancestry(group_id, ancestor_id) AS (
 )`;
 
 /**
+ * The listing's statistics, written before the statements that read a whole snapshot are planned:
+ * fresh ones let the planner hash-join instead of looping over a whole directory per group.
+ */
+export async function analyzeListing(sql: Sql): Promise<void> {
+  await sql.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
+}
+
+/**
+ * Derives access and writes the sent users (sent-users.ts) at once, on two store connections, each
+ * in its own transaction: neither reads what the other writes, and each is one statement on one
+ * core. Answers the admin-only apps' candidates.
+ */
+export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<AdminOnlyApplication[]> {
+  await analyzeListing(sql);
+  const [admins] = await Promise.all([
+    deriveAccess(sql, key),
+    sql.transaction(async (tx) => {
+      await withoutJit(tx);
+      await writeSentUsers(tx, key, previousSnapshotId);
+    }),
+  ]);
+  return admins;
+}
+
+/**
  * Fills the users of apps behind groups or admin roles (apps open to every user need no rows);
- * answers the admin-only apps' candidates.
+ * answers the admin-only apps' candidates. The listing's statistics are fresh (analyzeListing).
  */
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
     await withoutJit(tx);
-    // Fresh statistics let the planner hash-join instead of looping over a whole directory per group.
-    await tx.exec('ANALYZE snapshot_users, snapshot_groups, snapshot_group_parents, snapshot_group_members, snapshot_applications');
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
     // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
     // distinct groups matched. A rule listing no groups admits nobody: ANY_GROUP ("a member of at

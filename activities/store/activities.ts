@@ -5,7 +5,7 @@
 import type { ListingRef } from '../pingone/listings';
 import { USAGE_OVERLAP_MS, USAGE_REACH_MS } from '../pingone/audit';
 import { reportingProblems } from '../problem';
-import { deriveAccess, planAdminLookups, type AccessPlan } from './access';
+import { deriveAccessAndSentUsers, planAdminLookups, type AccessPlan } from './access';
 import { checkSplitPopulation, planUserChains, type PopulationCheck } from './chains';
 import type { ConnectionDiffAnswer, ConnectionDiffArgs, ConnectionUsageArgs, UsageReport } from '../../contract/reports';
 import { connectionDiff } from './connection-diff';
@@ -62,15 +62,23 @@ export function createStoreActivities(deps: StoreActivityDeps) {
       return nextGroupIds(deps.sql, args, args.after, args.limit);
     },
 
-    /** Derives who may use which app; decides which admin-only apps are affordable to resolve. */
+    /**
+     * Derives who may use which app and, beside it, who is sent; decides which admin-only apps are
+     * affordable to resolve.
+     */
     async planAccess(args: SnapshotKey): Promise<AccessPlan> {
-      return planAdminLookups(await deriveAccess(deps.sql, args), deps.adminLookupLimit);
+      const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
+      const admins = await deriveAccessAndSentUsers(deps.sql, args, previous);
+      return { ...planAdminLookups(admins, deps.adminLookupLimit), sentUsersWritten: true };
     },
 
-    /** Settles what the file holds, deletions included; only ever called after a complete listing. */
-    async finalizeSnapshot(args: SnapshotKey & { omittedAppIds: string[] }): Promise<FinalizedSnapshot> {
+    /**
+     * Settles what the file holds, deletions included; only ever called after a complete listing.
+     * `sentUsersWritten`: planAccess wrote the sent users (a plan recorded before it did says nothing).
+     */
+    async finalizeSnapshot(args: SnapshotKey & { omittedAppIds: string[]; sentUsersWritten?: boolean }): Promise<FinalizedSnapshot> {
       const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
-      return finalizeSnapshot(deps.sql, args, previous, args.omittedAppIds);
+      return finalizeSnapshot(deps.sql, args, previous, args.omittedAppIds, args.sentUsersWritten === true);
     },
 
     /** The deletion guard's baseline: users the last published sync sent as present. */

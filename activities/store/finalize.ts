@@ -3,11 +3,9 @@
 import type { SkippedRecords, SkipReason, StoreApplicationSkipReason, SyncCounts } from '../../contract/sync';
 import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
+import { EMAIL_SHAPED, writeSentUsers } from './sent-users';
 import { withoutJit, type Sql } from './sql';
 
-// A local part and a domain of two or more non-empty dot-separated labels: Torii types `email` as
-// `format: email` (RFC 5321), so `a@.b.c`, `a@b..c` and `a@b.c.` are not addresses.
-const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
 /** How many skipped applications' ids the result names per reason. */
 const IDS_NAMED = 5;
 
@@ -25,50 +23,22 @@ export interface FinalizedSnapshot
 
 /**
  * `previousSnapshotId` is the last published snapshot: users sent active there and absent from this
- * complete listing are sent once as deleted. Admin-only apps in `omittedAppIds` get no license.
+ * complete listing are sent once as deleted (sent-users.ts), unless `sentUsersWritten` says planning
+ * access already wrote them. Admin-only apps in `omittedAppIds` get no license.
  */
 export async function finalizeSnapshot(
   sql: Sql,
   key: SnapshotKey,
   previousSnapshotId: string | null,
   omittedAppIds: string[],
+  sentUsersWritten = false,
 ): Promise<FinalizedSnapshot> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
     await withoutJit(tx);
-    await tx.query('DELETE FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2', params);
     await tx.query('DELETE FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2', params);
 
-    // Torii keys users by email: a user without one goes by an email-shaped username, and of two
-    // users with one address the one with the smallest id is sent. A user sent active by the last
-    // published sync and absent now is sent as deleted, unless a user sent now has its address (one
-    // file cannot say an address is both present and deleted): both in one pass, an address going
-    // to its present users first. A second statement excluding present addresses from the deleted
-    // was planned as a nested loop (the absent users estimated at 1 row), rescanning the sent users
-    // once per deleted user: at 1,000,000 users and 10,000 deleted it had not ended after 7 minutes.
-    // Rows go in in key order, so the primary key grows at its right edge instead of splitting pages
-    // all over (12.9 s → 10.3 s for this statement at 1,000,000 users).
-    await tx.query(
-      `INSERT INTO snapshot_sent_users (connection_id, snapshot_id, user_id, email, first_name, last_name, status, external_status)
-       SELECT $1, $2, user_id, address, first_name, last_name, status, external_status FROM (
-       SELECT DISTINCT ON (lower(address)) user_id, address, first_name, last_name, status, external_status
-         FROM (SELECT user_id, address, coalesce(first_name, '') AS first_name, coalesce(last_name, '') AS last_name, 'active' AS status,
-                      CASE WHEN NOT enabled THEN 'disabled' WHEN locked THEN 'locked'
-                           WHEN verification_required THEN 'verification-required' ELSE 'enabled' END AS external_status
-                 FROM (SELECT *, coalesce(nullif(email, ''), CASE WHEN username ~ $3 THEN username END) AS address
-                         FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u
-                WHERE address IS NOT NULL
-               UNION ALL
-               SELECT p.user_id, p.email, p.first_name, p.last_name, 'deleted', 'deleted'
-                 FROM snapshot_sent_users p
-                WHERE p.connection_id = $1 AND p.snapshot_id = $4 AND p.status = 'active'
-                  AND NOT EXISTS (SELECT 1 FROM snapshot_users u
-                                   WHERE u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = p.user_id)) candidates
-        ORDER BY lower(address), status = 'deleted', user_id) sent
-       ORDER BY user_id`,
-      [...params, EMAIL_SHAPED, previousSnapshotId],
-    );
-    await tx.exec('ANALYZE snapshot_sent_users');
+    if (!sentUsersWritten) await writeSentUsers(tx, key, previousSnapshotId);
 
     // Admin-only apps keep only candidates holding a role assignment.
     await tx.query(
