@@ -47,11 +47,12 @@ export function rssMb(pid: number): number {
 }
 
 /**
- * Busy CPU ms of the whole machine so far, over all its cores (/proc/stat's first line: every tick
- * but idle and iowait), so a figure can say how much of the two cores a phase left unused.
+ * CPU ms of the whole machine so far, over all its cores (/proc/stat's first line), so a figure can
+ * say how much of the two cores a phase left unused: `busy` is every tick but idle, iowait and
+ * steal; `steal` is the ticks the hypervisor gave to another machine while this one wanted them.
  */
-export function machineBusyMs(): number {
+export function machineCpuMs(): { busy: number; steal: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = fields;
-  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+  return { busy: (user + nice + system + irq + softirq) * TICK_MS, steal: steal * TICK_MS };
 }

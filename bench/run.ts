@@ -14,7 +14,7 @@ import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
 import { historyFigures } from './history';
-import { cpuMs, descendantsNamed, machineBusyMs, rssMb } from './process-cpu';
+import { cpuMs, descendantsNamed, machineCpuMs, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
 
@@ -91,7 +91,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   // PostgreSQL's backends (children of the cluster this process started), listed again at a run's
   // end: a backend opened during the run counts from zero; one closed during it is lost.
   const postgresCpu = () => new Map(descendantsNamed(process.pid, 'postgres').map((pid) => [pid, cpuMs(pid) ?? 0]));
-  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; simulatorCpuMs: number; chains: ChainFigures; listingCpuMs?: number; listingSeconds?: number; postgresCpuMs: number; machineCpuMs: number; machineListingCpuMs?: number }[] = [];
+  const perRun: { wall: number; workerCpuMs: number; devServerCpuMs: number; simulatorCpuMs: number; chains: ChainFigures; listingCpuMs?: number; listingSeconds?: number; postgresCpuMs: number; machineCpuMs: number; stealMs: number; machineListingCpuMs?: number }[] = [];
   const walls: number[] = [];
   const rssSamples: number[] = [];
   let requestsByKind: Record<string, number> = {};
@@ -102,12 +102,12 @@ async function bench(opts: BenchOptions): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
       const t0 = Date.now();
-      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage(), postgres: postgresCpu(), machine: machineBusyMs() };
+      const cpu0 = { worker: cpuMs(worker.child.pid ?? 0) ?? 0, devServer: devServerCpu(), simulators: process.cpuUsage(), postgres: postgresCpu(), machine: machineCpuMs() };
       const sampler = setInterval(() => rssSamples.push(worker.peakRssMb()), 500);
       // The worker's CPU over time, so the listing's share can be told from the phases around it.
       // And the machine's (both cores), so a phase's idle share shows beside the worker's.
       const cpuSamples: { at: number; ms: number; rssMb: number; machineMs: number }[] = [];
-      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0, rssMb: rssMb(worker.child.pid ?? 0), machineMs: machineBusyMs() }), 100);
+      const cpuSampler = setInterval(() => cpuSamples.push({ at: Date.now(), ms: cpuMs(worker.child.pid ?? 0) ?? 0, rssMb: rssMb(worker.child.pid ?? 0), machineMs: machineCpuMs().busy }), 100);
       const handle = await startSync(client, {
         connectionId: `bench-${run}`,
         pingOne: { environmentId: directory.environmentId, clientId: stack.client.clientId, clientSecret: stack.client.clientSecret },
@@ -125,7 +125,8 @@ async function bench(opts: BenchOptions): Promise<void> {
         devServerCpuMs: devServerCpu() - cpu0.devServer,
         simulatorCpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0.simulators)),
         postgresCpuMs: [...postgresCpu()].reduce((sum, [pid, ms]) => sum + ms - (cpu0.postgres.get(pid) ?? 0), 0),
-        machineCpuMs: machineBusyMs() - cpu0.machine,
+        machineCpuMs: machineCpuMs().busy - cpu0.machine.busy,
+        stealMs: machineCpuMs().steal - cpu0.machine.steal,
         chains: chainFigures(requests),
       });
       requestsByKind = {};
@@ -155,6 +156,8 @@ async function bench(opts: BenchOptions): Promise<void> {
         }
       }
       history = await historyFigures(client, handle.workflowId);
+      const spans = history.spanByActivity;
+      console.error(`run ${run} after the listing: ${AFTER_LISTING.map((a) => `${a} ${(spans[a] ?? 0).toFixed(1)} s`).join(', ')}`);
       // The listing: from the first page-fetching activity scheduled to the last one completed.
       const windows = [history.windowByActivity.fetchPages ?? history.windowByActivity.fetchPage, history.windowByActivity.fetchListingsTogether].filter((w) => w !== undefined);
       const listing = windows.length ? { first: Math.min(...windows.map((w) => w.first)), last: Math.max(...windows.map((w) => w.last)) } : undefined;
@@ -212,7 +215,7 @@ async function bench(opts: BenchOptions): Promise<void> {
       `${(mid.listingCpuMs / 1000).toFixed(1)} s over ${mid.listingSeconds?.toFixed(1)} s: ${(mid.listingCpuMs / pages).toFixed(1)} ms per page; the rest of the sync ${((mid.workerCpuMs - mid.listingCpuMs) / 1000).toFixed(1)} s`],
     ['dev server CPU (/proc)', devServerPids.length === 0 ? 'not found' : `${(mid.devServerCpuMs / 1000).toFixed(1)} s: ${(mid.devServerCpuMs / pages).toFixed(1)} ms per page, ${((mid.devServerCpuMs / users) * 1000).toFixed(0)} ms per 1,000 users`],
     ['PostgreSQL CPU (/proc, its backends)', `${(mid.postgresCpuMs / 1000).toFixed(1)} s: ${(mid.postgresCpuMs / pages).toFixed(1)} ms per page`],
-    ['machine CPU (/proc/stat, both cores: 200% = both busy)', machineFigures(mid)],
+    ['machine CPU (/proc/stat, both cores: 200% = both busy; steal apart)', machineFigures(mid)],
     ['simulators CPU (this process: PingOne, Torii, the client)', `${(mid.simulatorCpuMs / 1000).toFixed(1)} s: ${(mid.simulatorCpuMs / pages).toFixed(1)} ms per page`],
     ['naive sequential script', naiveWall === undefined ? 'not run (--no-naive)' : `${naiveWall.toFixed(1)} s`],
     ['speed-up over naive', naiveWall === undefined ? '-' : `${(naiveWall / wall).toFixed(1)}×`],
@@ -228,10 +231,13 @@ async function bench(opts: BenchOptions): Promise<void> {
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
 }
 
+/** The activities after the listing, each one's span printed per run (the table has the median run's). */
+const AFTER_LISTING = ['planAccess', 'readAdminRoles', 'finalizeSnapshot', 'buildToriiFile', 'uploadToriiFile', 'syncTorii'];
+
 /** The machine's busy share over the sync, during its listing and after it, against its two cores. */
-function machineFigures(run: { wall: number; machineCpuMs: number; machineListingCpuMs?: number; listingSeconds?: number }): string {
+function machineFigures(run: { wall: number; machineCpuMs: number; stealMs: number; machineListingCpuMs?: number; listingSeconds?: number }): string {
   const share = (ms: number, seconds: number) => `${((ms / 1000 / seconds) * 100).toFixed(0)}%`;
-  const whole = `${(run.machineCpuMs / 1000).toFixed(1)} s over ${run.wall.toFixed(1)} s: ${share(run.machineCpuMs, run.wall)}`;
+  const whole = `${(run.machineCpuMs / 1000).toFixed(1)} s over ${run.wall.toFixed(1)} s: ${share(run.machineCpuMs, run.wall)} (and ${(run.stealMs / 1000).toFixed(1)} s stolen by the host)`;
   if (run.machineListingCpuMs === undefined || run.listingSeconds === undefined) return whole;
   const restMs = run.machineCpuMs - run.machineListingCpuMs;
   const restSeconds = run.wall - run.listingSeconds;
