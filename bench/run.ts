@@ -125,8 +125,7 @@ async function bench(opts: BenchOptions): Promise<void> {
         devServerCpuMs: devServerCpu() - cpu0.devServer,
         simulatorCpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0.simulators)),
         postgresCpuMs: [...postgresCpu()].reduce((sum, [pid, ms]) => sum + ms - (cpu0.postgres.get(pid) ?? 0), 0),
-        machineCpuMs: machineCpuMs().busy - cpu0.machine.busy,
-        stealMs: machineCpuMs().steal - cpu0.machine.steal,
+        ...((m) => ({ machineCpuMs: m.busy - cpu0.machine.busy, stealMs: m.steal - cpu0.machine.steal }))(machineCpuMs()),
         chains: chainFigures(requests),
       });
       requestsByKind = {};

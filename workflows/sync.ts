@@ -143,7 +143,7 @@ async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: S
  */
 async function settle(input: ValidSyncInput, key: SnapshotKey, cp: SyncCheckpoint, access: ResolvedAccess, board: SyncProgressBoard, guard: DeletionGuard) {
   // The same command either way: only its input says whether planAccess wrote the sent users.
-  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: access.omittedAppIds, ...(access.sentUsersWritten ? { sentUsersWritten: true } : {}) });
+  const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: access.omittedAppIds, sentUsersWritten: access.sentUsersWritten });
   board.update({ licenseAssignments: finalized.licenseAssignments });
   const apps = cp.usage ? await settleAppAccounts(input, cp) : [];
   // Syncs started before the guard existed have no marker in their history and go on without it.
