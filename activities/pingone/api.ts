@@ -16,7 +16,7 @@ import {
   type PingOneResource,
 } from './classify';
 import type { RateBudget, RateBudgets } from './rate-budget';
-import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJsonBytes, ResponseTooLargeError } from './http';
+import { BODY_ALLOWANCE, MAX_JSON_DEPTH, parseJsonBytes, ResponseTooLargeError, type KeptText } from './http';
 import type { ClientCredentials, TokenCache } from './token';
 
 export interface PingOneApiDeps {
@@ -82,8 +82,11 @@ export class PingOneApi {
     );
   }
 
-  /** GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired). */
-  async get(url: string, resource: PingOneResource, cursor = false): Promise<Record<string, unknown>> {
+  /**
+   * GETs a JSON object; `cursor` marks a followed next link (a 400/404 then means it expired);
+   * `keptText` names what the caller keeps of a 200's body (http.ts KeptText).
+   */
+  async get(url: string, resource: PingOneResource, cursor = false, keptText?: KeptText): Promise<Record<string, unknown>> {
     const ctx = this.context(resource, cursor);
     // Links to follow were checked when PingOne sent them (checkLink); one that is not this
     // environment's now came from a checkpoint, so asking again cannot mend it.
@@ -96,8 +99,8 @@ export class PingOneApi {
         ),
       );
     }
-    let answer = await this.send(url, resource, ctx, false);
-    if (isInvalidToken(answer)) answer = await this.send(url, resource, ctx, true);
+    let answer = await this.send(url, resource, ctx, false, keptText);
+    if (isInvalidToken(answer)) answer = await this.send(url, resource, ctx, true, keptText);
     if (answer.status !== 200) throw new ProblemError(classifyApiAnswer(answer, ctx));
     if (!answer.body || typeof answer.body !== 'object' || Array.isArray(answer.body)) {
       throw new ProblemError(malformedAnswer(`PingOne at ${new URL(url).host} answered ${resource} with a body that is not a JSON object.`));
@@ -123,7 +126,7 @@ export class PingOneApi {
     return target.origin === this.apiOrigin && !target.username && !target.password && this.ownRoots.some(under);
   }
 
-  private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean): Promise<PingOneAnswer> {
+  private async send(url: string, resource: PingOneResource, ctx: ClassifyContext, renewToken: boolean, keptText: KeptText | undefined): Promise<PingOneAnswer> {
     const host = new URL(url).host;
     // The slot first, then the token: a wait for the budget (a 429's pause) can outlast a token,
     // so the token is taken from the cache only when the request is about to leave.
@@ -152,7 +155,7 @@ export class PingOneApi {
         throw new ProblemError(classifyTransportError(err as { code?: string }, host, resource));
       }
       const answer: PingOneAnswer = { status: response.statusCode, body: undefined, headers: response.headers };
-      const json = parseJsonBytes(response.body);
+      const json = parseJsonBytes(response.body, response.statusCode === 200 ? keptText : undefined);
       if (!json.ok && json.tooDeep) throw new ProblemError(responseTooLarge(host, resource, { maxDepth: MAX_JSON_DEPTH }));
       if (response.statusCode === 200 && !json.ok) {
         throw new ProblemError(malformedAnswer(`PingOne at ${host} answered ${resource} with a body that is not valid JSON (cut short?).`));

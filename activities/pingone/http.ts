@@ -132,11 +132,31 @@ export type ParsedJson = { ok: true; value: unknown } | { ok: false; tooDeep: bo
  * text body with it) reachable for a few ticks after the request resolves, across the page's
  * parse and mapping, so nearly every page's text was promoted (~190 KB a page; a mark-compact every
  * ~25 pages; BENCHMARKS.md, issue 13 fourth pass). Decoded here, the text is this function's alone
- * and is garbage as soon as it is parsed.
+ * and is garbage as soon as it is parsed. With `keptText`, the bytes are read as Latin-1 first (KeptText).
  */
-export function parseJsonBytes(body: Buffer): ParsedJson {
+export function parseJsonBytes(body: Buffer, keptText?: KeptText): ParsedJson {
+  if (keptText) {
+    const read = parseJson(body.toString('latin1'));
+    if (read.ok && keptText(read.value).every(isAsciiOrNotText)) return read;
+  }
   return parseJson(body.toString('utf8'));
 }
+
+/**
+ * The strings a reader keeps of a parsed answer (a member page's ids and next link). Given one,
+ * parseJsonBytes reads the bytes as Latin-1 first: a byte per character, decoded with no UTF-8
+ * validation, a one-byte string half the size of the two-byte string a page with one name beyond
+ * Latin-1 becomes, and parsed quicker (BENCHMARKS.md, issue 13 sixth pass). It is exact for what is
+ * kept: JSON's structure is ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so both
+ * decodings see the same objects, arrays and keys, and a string that is ASCII when read as Latin-1
+ * was those very bytes, which UTF-8 reads alike. When a kept string is not ASCII (an id or a link
+ * beyond ASCII, or from a `\u` escape), or the Latin-1 text is not JSON, the bytes are read again as
+ * UTF-8 and that reading is the answer.
+ */
+export type KeptText = (value: unknown) => unknown[];
+
+const ASCII = /^[\x00-\x7f]*$/;
+const isAsciiOrNotText = (value: unknown) => typeof value !== 'string' || ASCII.test(value);
 
 export function parseJson(text: string): ParsedJson {
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };

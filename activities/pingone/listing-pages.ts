@@ -59,7 +59,7 @@ interface ReadMappedPage {
 async function readMappedPage(api: PingOneApi, args: ListingPageArgs): Promise<ReadMappedPage> {
   const spec = LISTINGS[args.listing.kind];
   const url = args.url ?? api.environmentUrl(spec.path(args.listing));
-  const { records, next } = await readPage(api, url, spec.resource, spec.embedded, args.url !== undefined);
+  const { records, next } = await readPage(api, url, spec.resource, spec.embedded, args.url !== undefined, spec.keptText);
   return { page: spec.map(records), next };
 }
 

@@ -12,6 +12,7 @@ import {
   type SnapshotKey,
 } from '../store/pages';
 import type { PingOneResource } from './classify';
+import type { KeptText } from './http';
 import { recordIdOf, toApplicationRow, toGroupRow, toMemberId, toParentId, toPopulationRow, toUserRow } from './records';
 
 export const PAGE_LIMIT = 200;
@@ -44,6 +45,8 @@ interface ListingSpec {
    * being promoted to the old generation, where each mark-compact pays for it again.
    */
   map(records: unknown[]): MappedPage;
+  /** What `map` keeps of a page when that is its records' ids alone (http.ts KeptText). */
+  keptText?: KeptText;
 }
 
 /** A page's rows, ready to be written in one statement (so the page lands whole). */
@@ -109,6 +112,7 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: (ref) => `/users?limit=${PAGE_LIMIT}&filter=${encodeURIComponent(`memberOfGroups[id eq "${groupScoped(ref)}"]`)}`,
     embedded: 'users',
     map: writing(toMemberId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_members', groupScoped(ref), rows)),
+    keptText: idsAndNextLink('users'),
   },
   groupParents: {
     resource: 'groupParents',
@@ -116,8 +120,22 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
     path: (ref) => `/groups/${encodeURIComponent(groupScoped(ref))}/memberOfGroups`,
     embedded: 'groupMemberships',
     map: writing(toParentId, (sql, key, rows, ref) => insertGroupLinks(sql, key, 'snapshot_group_parents', groupScoped(ref), rows)),
+    keptText: idsAndNextLink('groupMemberships'),
   },
 };
+
+/**
+ * What a page of ids keeps: each record's id (toMemberId, toParentId, and recordIdOf for a skipped
+ * record read nothing else) and the next link, found as embeddedRecords and nextLink find them.
+ */
+function idsAndNextLink(embedded: string): KeptText {
+  return (page) => {
+    if (!page || typeof page !== 'object' || Array.isArray(page)) return [];
+    const records = embeddedRecords(page as Record<string, unknown>, embedded) ?? [];
+    const ids = records.map((record) => (record && typeof record === 'object' ? (record as { id?: unknown }).id : undefined));
+    return [...ids, (page as { _links?: { next?: { href?: unknown } } })._links?.next?.href];
+  };
+}
 
 /** The records of a HAL page: `_embedded.<name>`, else the envelope's only array; none when absent. */
 export function embeddedRecords(page: Record<string, unknown>, name: string): unknown[] | undefined {

@@ -4,6 +4,7 @@
 // stops the listing instead of looping.
 import { ProblemError } from '../problem';
 import type { PingOneApi } from './api';
+import type { KeptText } from './http';
 import { malformedAnswer, type PingOneResource } from './classify';
 import { embeddedRecords, nextLink } from './listings';
 
@@ -13,9 +14,12 @@ export interface ReadPage {
   next: string | null;
 }
 
-/** `cursor`: the URL is a next link PingOne sent (not a listing's first page). */
-export async function readPage(api: PingOneApi, url: string, resource: PingOneResource, embedded: string, cursor: boolean): Promise<ReadPage> {
-  const page = await api.get(url, resource, cursor);
+/**
+ * `cursor`: the URL is a next link PingOne sent (not a listing's first page); `keptText`: what the
+ * caller keeps of the page, when that is less than its records (http.ts KeptText).
+ */
+export async function readPage(api: PingOneApi, url: string, resource: PingOneResource, embedded: string, cursor: boolean, keptText?: KeptText): Promise<ReadPage> {
+  const page = await api.get(url, resource, cursor, keptText);
   const records = embeddedRecords(page, embedded);
   if (!records) {
     throw new ProblemError(malformedAnswer(`PingOne answered a page of ${resource} without a readable _embedded list.`));
