@@ -148,8 +148,9 @@ export function parseJsonBytes(body: Buffer, keptText?: KeptText): ParsedJson {
  * validation, a one-byte string half the size of the two-byte string a page with one name beyond
  * Latin-1 becomes, and parsed quicker (BENCHMARKS.md, issue 13 sixth pass). It is exact for what is
  * kept: JSON's structure is ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so both
- * decodings see the same objects, arrays and keys, and a string that is ASCII when read as Latin-1
- * was those very bytes, which UTF-8 reads alike. When a kept string is not ASCII (an id or a link
+ * decodings see the same structure (every object, array, key and string begins and ends at the same
+ * byte), and a string that is ASCII when read as Latin-1 came from ASCII bytes and escapes, which
+ * UTF-8 reads alike. When a kept string is not ASCII (an id or a link
  * beyond ASCII, or from a `\u` escape), or the Latin-1 text is not JSON, the bytes are read again as
  * UTF-8 and that reading is the answer.
  */
