@@ -150,9 +150,9 @@ export function parseJsonBytes(body: Buffer, keptText?: KeptText): ParsedJson {
  * kept: JSON's structure is ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so both
  * decodings see the same structure (every object, array, key and string begins and ends at the same
  * byte), and a string that is ASCII when read as Latin-1 came from ASCII bytes and escapes, which
- * UTF-8 reads alike. When a kept string is not ASCII (an id or a link
- * beyond ASCII, or from a `\u` escape), or the Latin-1 text is not JSON, the bytes are read again as
- * UTF-8 and that reading is the answer.
+ * UTF-8 reads alike. When a kept string is not ASCII (an id or a link beyond ASCII, or from a `\u`
+ * escape), or the Latin-1 text is not JSON, the bytes are read again as UTF-8 and that reading is
+ * the answer.
  */
 export type KeptText = (value: unknown) => unknown[];
 

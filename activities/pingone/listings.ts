@@ -129,11 +129,12 @@ export const LISTINGS: Record<ListingKind, ListingSpec> = {
  * record read nothing else) and the next link, found as embeddedRecords and nextLink find them.
  */
 function idsAndNextLink(embedded: string): KeptText {
-  return (page) => {
-    if (!page || typeof page !== 'object' || Array.isArray(page)) return [];
-    const records = embeddedRecords(page as Record<string, unknown>, embedded) ?? [];
+  return (value) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+    const page = value as Record<string, unknown>;
+    const records = embeddedRecords(page, embedded) ?? [];
     const ids = records.map((record) => (record && typeof record === 'object' ? (record as { id?: unknown }).id : undefined));
-    return [...ids, (page as { _links?: { next?: { href?: unknown } } })._links?.next?.href];
+    return [...ids, nextHref(page)];
   };
 }
 
@@ -151,12 +152,16 @@ export function embeddedRecords(page: Record<string, unknown>, name: string): un
 
 /** The page's next link, absolute: HAL allows a relative href, which is resolved against the page's own URL. */
 export function nextLink(page: Record<string, unknown>, pageUrl: string): string | undefined {
-  const links = page._links as { next?: { href?: unknown } } | undefined;
-  const href = links?.next?.href;
+  const href = nextHref(page);
   if (typeof href !== 'string' || href.length === 0) return undefined;
   try {
     return new URL(href, pageUrl).href;
   } catch {
     return href; // not a URL even relative: api.get refuses it as malformed
   }
+}
+
+/** `_links.next.href` as the page holds it, before it is checked or resolved. */
+function nextHref(page: Record<string, unknown>): unknown {
+  return (page._links as { next?: { href?: unknown } } | undefined)?.next?.href;
 }
