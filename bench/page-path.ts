@@ -15,6 +15,7 @@ import { TokenCache } from '../activities/pingone/token';
 import { pingOneApiFor } from '../activities/connection';
 import { ProblemError } from '../activities/problem';
 import { openSnapshot } from '../activities/store/snapshots';
+import { WORKER_NODE_FLAGS } from '../worker/node-process';
 import type { ListingRef } from '../contract/checkpoint';
 import { loadConfig } from '../contract/config';
 import { generateDirectory } from '../sim/directory';
@@ -53,7 +54,7 @@ async function parent(): Promise<void> {
       const child = fork(__filename, ['--child'], {
         execPath: process.env.BENCH_CHILD_EXEC_PATH ?? process.execPath,
         env: { ...process.env, ...stack.env },
-        execArgv: (process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=96 --max-semi-space-size=4').split(' ').filter(Boolean),
+        execArgv: (process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ')).split(' ').filter(Boolean),
       });
       child.send({
         lanes: Number(opts.lanes),

@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../dev/dev-server';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
 import { startPostgres, stopPostgres, type PostgresCluster } from '../dev/postgres';
 import type { Directory } from '../sim/directory';
 import type { PingOneSimulator, SimClient } from '../sim/pingone';
@@ -62,9 +63,9 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   // npm start's node flags and malloc setting, so the benchmark measures what production runs.
-  const flags = process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=96 --max-semi-space-size=4';
+  const flags = process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ');
   const child = spawn(process.execPath, [...flags.split(' ').filter(Boolean), join(repoRoot(), 'dist', 'worker', 'main.js')], {
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env },
+    env: { ...WORKER_PROCESS_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

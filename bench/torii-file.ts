@@ -1,7 +1,7 @@
 // Times the Torii file's two phases as the worker runs them, and what they cost its memory: the
 // file written from a seeded store (writeToriiFile) and uploaded through a presigned URL to the
-// Torii simulator on loopback (toriiApi's upload), in a child process with the worker's heap flags
-// and MALLOC_ARENA_MAX=2. The parent holds PostgreSQL and the simulator, samples the child's RSS
+// Torii simulator on loopback (toriiApi's upload), in a child process started as a worker's is
+// (worker/node-process.ts). The parent holds PostgreSQL and the simulator, samples the child's RSS
 // every 10 ms, and prints per phase the wall time, the child's CPU, the simulator's CPU (the
 // parent's, during the upload) and the child's RSS at the phase's start and its peak in it.
 //
@@ -22,10 +22,11 @@ import { toriiApi } from '../activities/torii/api';
 import { writeToriiFile } from '../activities/torii/file';
 import { startPostgres, stopPostgres } from '../dev/postgres';
 import { startToriiSimulator } from '../sim/torii';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
 import { seedSnapshots } from './after-listing';
 import { cpuMs, descendantsNamed, rssMb } from './process-cpu';
 
-const WORKER_FLAGS = (process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=96 --max-semi-space-size=4').split(' ').filter(Boolean);
+const WORKER_FLAGS = (process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
 const ADMIN_LOOKUP_LIMIT = 1000;
 
 interface ChildArgs {
@@ -125,7 +126,7 @@ async function main(opts: { users: string; runs: string }): Promise<void> {
       };
       const worker: ChildProcess = fork(__filename, ['--child', JSON.stringify(args)], {
         execArgv: WORKER_FLAGS,
-        env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+        env: { ...WORKER_PROCESS_ENV, ...process.env },
       });
       const next = () => new Promise<FromChild>((resolve, reject) => {
         worker.once('message', (message) => resolve(message as FromChild));

@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { WorkerConfigSchema } from '../contract/config';
 import { SYNC_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
 
 const root = join(__dirname, '..');
 const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -47,6 +48,28 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain('command: ["node", "dist/client/cli.js", "codec-server"]');
     const cliSources = ['cli.ts', 'verify-command.ts'].map((f) => join(root, 'client', f)).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
     expect(cliSources).toMatch(/\.command\('codec-server'\)/);
+  });
+});
+
+// `npm start` and the image spell out the worker's node flags and malloc setting; the benchmarks
+// and the shipped-worker test take them from worker/node-process.ts. Written out thrice, held as one.
+describe('the worker process starts the same everywhere', () => {
+  const flags = WORKER_NODE_FLAGS.join(' ');
+  const env = Object.entries(WORKER_PROCESS_ENV);
+
+  it('npm start runs node with WORKER_NODE_FLAGS and WORKER_PROCESS_ENV', () => {
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    const command = /&& (.*)$/.exec(start)?.[1];
+    expect(command).toBe(`${env.map(([name, value]) => `${name}=${value}`).join(' ')} node ${flags} dist/worker/main.js`);
+  });
+
+  it('the Dockerfile runs node with WORKER_NODE_FLAGS and sets WORKER_PROCESS_ENV', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...WORKER_NODE_FLAGS, 'dist/worker/main.js']);
+    // The final stage's ENV block (the build stage sets none).
+    const envBlock = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
+    for (const [name, value] of env) expect(envBlock).toMatch(new RegExp(`(^|\\s)${name}=${value}(\\s|$)`));
   });
 });
 

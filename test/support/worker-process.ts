@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../dev/dev-server';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../worker/node-process';
 
 /** What main.ts logs once the worker is connected and polling would start. */
 const STARTED = 'pingone-torii-sync worker started';
@@ -30,11 +31,11 @@ export async function startWorkerProcess(env: Record<string, string>, logFile: s
   const root = repoRoot();
   const args =
     entry === 'built'
-      ? ['--max-old-space-size=96', '--max-semi-space-size=4', join(root, 'dist', 'worker', 'main.js')]
+      ? [...WORKER_NODE_FLAGS, join(root, 'dist', 'worker', 'main.js')]
       : ['-r', join(root, 'test', 'support', 'swc-register.js'), join(root, 'worker', 'main.ts')];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...(entry === 'built' ? { MALLOC_ARENA_MAX: '2' } : {}), ...env },
+    env: { ...process.env, ...(entry === 'built' ? WORKER_PROCESS_ENV : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
