@@ -5,9 +5,11 @@
 //
 // A small old generation makes V8 collect early instead of growing: pages and file batches are
 // small. Young generations of 2 MB semi-spaces, in each of the process's two isolates (the
-// activities' and the workflows' thread): 4 MB ones held ~10 MB more at the peak of a
-// 1,000,000-user sync for no measurable CPU (BENCHMARKS.md, issue 13's seventh pass). Two malloc
-// arenas stop glibc from keeping one per native thread of the SDK's core.
+// activities' and the workflows' thread), keep a 1,000,000-user sync under 200 MB: 4 MB ones held
+// 8-16 MB more at its peak (191-195 against 203-207 MB). The price is garbage collection: ~0.4 ms
+// more a page on the page path alone (0.8 -> 1.2-1.3 ms), within whole syncs' run-to-run spread
+// (BENCHMARKS.md, issue 13's eighth pass). V8 rounds the size up to a power of two: 3 is 4. Two
+// malloc arenas stop glibc from keeping one per native thread of the SDK's core.
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-old-space-size=96', '--max-semi-space-size=2'];
 
 export const WORKER_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
