@@ -23,4 +23,5 @@ RUN mkdir -p /var/lib/pingone-torii-sync/files && chown -R node:node /var/lib/pi
 USER node
 EXPOSE 9464 8888
 # A small heap makes V8 collect early: the worker holds pages and batches, never the directory.
+# These flags and MALLOC_ARENA_MAX are worker/node-process.ts's (test/deployment.test.ts holds them together).
 CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=2", "dist/worker/main.js"]

@@ -15,12 +15,11 @@ import { TokenCache } from '../activities/pingone/token';
 import { pingOneApiFor } from '../activities/connection';
 import { ProblemError } from '../activities/problem';
 import { openSnapshot } from '../activities/store/snapshots';
-import { WORKER_NODE_FLAGS } from '../worker/node-process';
 import type { ListingRef } from '../contract/checkpoint';
 import { loadConfig } from '../contract/config';
 import { generateDirectory } from '../sim/directory';
 import { openStore } from '../worker/wiring';
-import { startStack } from './stack';
+import { benchWorkerNodeFlags, startStack } from './stack';
 
 interface ChildReport {
   pages: number;
@@ -54,7 +53,7 @@ async function parent(): Promise<void> {
       const child = fork(__filename, ['--child'], {
         execPath: process.env.BENCH_CHILD_EXEC_PATH ?? process.execPath,
         env: { ...process.env, ...stack.env },
-        execArgv: (process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ')).split(' ').filter(Boolean),
+        execArgv: benchWorkerNodeFlags(),
       });
       child.send({
         lanes: Number(opts.lanes),

@@ -8,12 +8,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../dev/dev-server';
-import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
 import { startPostgres, stopPostgres, type PostgresCluster } from '../dev/postgres';
 import type { Directory } from '../sim/directory';
 import type { PingOneSimulator, SimClient } from '../sim/pingone';
 import { freshCredentials, startSimulators } from '../sim/stack';
 import type { ToriiSimulator } from '../sim/torii';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
 
 export interface BenchStack {
   pingone: PingOneSimulator;
@@ -61,10 +61,17 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The node flags a benchmark's worker process runs with: npm start's (worker/node-process.ts), or
+ * BENCH_WORKER_NODE_FLAGS (space-separated) to measure others.
+ */
+export function benchWorkerNodeFlags(): string[] {
+  return (process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+}
+
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   // npm start's node flags and malloc setting, so the benchmark measures what production runs.
-  const flags = process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ');
-  const child = spawn(process.execPath, [...flags.split(' ').filter(Boolean), join(repoRoot(), 'dist', 'worker', 'main.js')], {
+  const child = spawn(process.execPath, [...benchWorkerNodeFlags(), join(repoRoot(), 'dist', 'worker', 'main.js')], {
     env: { ...WORKER_PROCESS_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,11 +22,12 @@ import { toriiApi } from '../activities/torii/api';
 import { writeToriiFile } from '../activities/torii/file';
 import { startPostgres, stopPostgres } from '../dev/postgres';
 import { startToriiSimulator } from '../sim/torii';
-import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/node-process';
+import { WORKER_PROCESS_ENV } from '../worker/node-process';
 import { seedSnapshots } from './after-listing';
 import { cpuMs, descendantsNamed, rssMb } from './process-cpu';
+import { benchWorkerNodeFlags } from './stack';
 
-const WORKER_FLAGS = (process.env.BENCH_WORKER_NODE_FLAGS ?? WORKER_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+const WORKER_FLAGS = benchWorkerNodeFlags();
 const ADMIN_LOOKUP_LIMIT = 1000;
 
 interface ChildArgs {
