@@ -118,3 +118,23 @@ export async function historyFigures(client: Client, workflowId: string): Promis
   }
   return figures;
 }
+
+/**
+ * Each run's workflow and activity events, as seconds since `from` (when the sync was started), with
+ * the activity's type: where a sync's time went, event by event (`npm run bench -- --trace`).
+ */
+export async function activityTimeline(client: Client, workflowId: string, from: number): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    const typeOf = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) typeOf.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+      const described = describeEvent(event as unknown as Record<string, unknown>, typeOf);
+      if (!/^(activityTask|workflowExecution)/.test(described)) continue;
+      lines.push(`${((millis(event.eventTime) - from) / 1000).toFixed(3).padStart(8)} s ${described}`);
+    }
+  }
+  return lines;
+}

@@ -13,7 +13,7 @@ import { startSync } from '../client/start-sync';
 import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
-import { historyFigures } from './history';
+import { activityTimeline, historyFigures } from './history';
 import { cpuMs, descendantsNamed, machineCpuMs, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
@@ -29,6 +29,7 @@ interface BenchOptions {
   naive: boolean;
   preset?: string;
   timeline?: boolean;
+  trace?: boolean;
   events: string;
   mapped: string;
   auditPageSize?: string;
@@ -154,6 +155,14 @@ async function bench(opts: BenchOptions): Promise<void> {
           console.error(`  t=${String(s).padStart(3)}s worker ${cpuIn(s, 'ms').toFixed(0).padStart(3)}% machine ${cpuIn(s, 'machineMs').toFixed(0).padStart(3)}% ${rss.toFixed(0)} MB | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         }
       }
+      if (opts.trace) {
+        // The first PingOne requests and the users chain's first and last pages, beside the events.
+        const at = (t: number | undefined) => `${(((t ?? t0) - t0) / 1000).toFixed(3).padStart(8)} s`;
+        for (const r of requests.slice(0, 8)) console.error(`${at(r.at)} PingOne ${r.kind}`);
+        const users = requests.filter((r) => r.kind === 'users');
+        console.error(`${at(users[0]?.at)} PingOne users: first page; ${at(users.at(-1)?.at)} last page; ${at(requests.at(-1)?.at)} last request`);
+        for (const line of await activityTimeline(client, handle.workflowId, t0)) console.error(line);
+      }
       history = await historyFigures(client, handle.workflowId);
       const spans = history.spanByActivity;
       console.error(`run ${run} after the listing: ${AFTER_LISTING.map((a) => `${a} ${(spans[a] ?? 0).toFixed(1)} s`).join(', ')}`);
@@ -257,6 +266,7 @@ new Command('bench')
   .option('--mapped <n>', 'applications published to app accounts of their own', '0')
   .option('--audit-page-size <n>', 'events per audit page the PingOne simulator allows (default: its page size, 200)')
   .option('--timeline', 'print PingOne requests per second by kind')
+  .option('--trace', "print each run's activity events and its first PingOne requests, in seconds since the sync started")
   .action(bench)
   .parseAsync()
   .then(() => process.exit(0))

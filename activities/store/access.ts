@@ -4,7 +4,7 @@
 // apps are resolved only as far as PINGONE_ADMIN_LOOKUP_LIMIT affords (planAdminLookups).
 import type { SnapshotKey } from './pages';
 import { writeSentUsers } from './sent-users';
-import { withoutJit, type Sql } from './sql';
+import { forWholeSnapshot, type Sql } from './sql';
 
 /**
  * Whether an application of each type of PingOne's EnumApplicationType is a license, as README's
@@ -106,7 +106,7 @@ export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previ
   const [admins] = await Promise.all([
     deriveAccess(sql, key),
     sql.transaction(async (tx) => {
-      await withoutJit(tx);
+      await forWholeSnapshot(tx);
       await writeSentUsers(tx, key, previousSnapshotId);
     }),
   ]);
@@ -120,7 +120,7 @@ export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previ
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
-    await withoutJit(tx);
+    await forWholeSnapshot(tx);
     await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
     // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
     // distinct groups matched. A rule listing no groups admits nobody: ANY_GROUP ("a member of at

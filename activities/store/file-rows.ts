@@ -3,7 +3,7 @@
 // the file streams from the store without the directory ever being in memory.
 import { ANCESTRY, OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
-import { withoutJit, type Sql } from './sql';
+import { forWholeSnapshot, type Sql } from './sql';
 
 /** A user as it is sent: in a mapped application's file (AppAccountUserRow). */
 export interface SentUserFields {
@@ -24,11 +24,11 @@ export interface RecordRow {
  * Runs `text` as one cursor in one transaction and hands its rows to `onRows` `batch` at a time.
  * One plan and one pass over the snapshot: paging by keyset ran the query once per batch, and the
  * users' roles rescanned every group membership each time (20 batches at 100,000 users, 200 at
- * 1,000,000). Without JIT (sql.ts withoutJit).
+ * 1,000,000). In a transaction set for a whole snapshot (sql.ts forWholeSnapshot).
  */
 async function eachBatch(sql: Sql, text: string, params: unknown[], batch: number, onRows: (rows: RecordRow[]) => Promise<void>): Promise<void> {
   await sql.transaction(async (tx) => {
-    await withoutJit(tx);
+    await forWholeSnapshot(tx);
     // A cursor is planned for its first tenth by default (cursor_tuple_fraction 0.1): with the
     // statistics of a snapshot written since the last ANALYZE, that chose a nested loop re-running
     // the users' roles aggregate once per user (minutes for 50,000 users). Every row is read.

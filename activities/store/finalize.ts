@@ -4,7 +4,7 @@ import type { SkippedRecords, SkipReason, StoreApplicationSkipReason, SyncCounts
 import { LICENSED_APPLICATION_TYPES, OPEN_TO_EVERY_USER, UNLICENSED_APPLICATION_TYPES } from './access';
 import type { SnapshotKey } from './pages';
 import { EMAIL_SHAPED, writeSentUsers } from './sent-users';
-import { withoutJit, type Sql } from './sql';
+import { forWholeSnapshot, type Sql } from './sql';
 
 /** How many skipped applications' ids the result names per reason. */
 const IDS_NAMED = 5;
@@ -35,7 +35,7 @@ export async function finalizeSnapshot(
 ): Promise<FinalizedSnapshot> {
   const params = [key.connectionId, key.snapshotId];
   return sql.transaction(async (tx) => {
-    await withoutJit(tx);
+    await forWholeSnapshot(tx);
     await tx.query('DELETE FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2', params);
 
     if (!sentUsersWritten) await writeSentUsers(tx, key, previousSnapshotId);

@@ -10,7 +10,7 @@ import type { Sql } from './sql';
 export const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
 
 /**
- * Replaces the snapshot's sent users, in `tx`: a transaction with JIT off (sql.ts withoutJit), so a
+ * Replaces the snapshot's sent users, in `tx`: a transaction set for a whole snapshot (sql.ts forWholeSnapshot), so a
  * half-written list is never seen. `previousSnapshotId` is the last published snapshot; the
  * snapshot's users have fresh statistics (access.ts analyzeListing).
  */

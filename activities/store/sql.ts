@@ -18,15 +18,35 @@ export interface Sql {
 }
 
 /**
- * Turns JIT off for the rest of a transaction, for the statements that derive, finalize and read a
- * whole snapshot. Their estimated costs pass the JIT thresholds (the recursive group ancestry is
- * estimated at ~50 times the rows it yields: 34,461 for 653 at 100,000 users), and compiling with
- * inlining and optimization is not recovered by one pass: 0.54 s of the file's users query's 1.6 s
- * at 100,000 users; planAccess at 1,000,000 users 11.4 → 9.7 s (BENCHMARKS.md, issue 13 second
- * pass). Local to the transaction, so it needs no session state (poolers) and leaves the rest alone.
+ * Memory a sort or hash of a whole-snapshot statement may take before it spills to temporary files.
+ * PostgreSQL's default (4 MB) spilled the access derivation's sort (8.7 MB at 20,000 users), the
+ * sent users' insert (13 MB) and the file's cursor (25-30 MB) at 100,000 users; 64 MB keeps them in
+ * memory at 100,000 users and leaves a million-user sync fewer merge passes (BENCHMARKS.md,
+ * issue 13 ninth pass). A sync runs at most two such transactions at once (access.ts).
  */
-export async function withoutJit(tx: Sql): Promise<void> {
-  await tx.exec('SET LOCAL jit = off');
+export const WHOLE_SNAPSHOT_WORK_MEM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Settings for the rest of a transaction whose statements derive, finalize or read a whole snapshot.
+ *
+ * JIT off: their estimated costs pass the JIT thresholds (the recursive group ancestry is estimated
+ * at ~50 times the rows it yields: 34,461 for 653 at 100,000 users), and compiling with inlining and
+ * optimization is not recovered by one pass: 0.54 s of the file's users query's 1.6 s at 100,000
+ * users; planAccess at 1,000,000 users 11.4 → 9.7 s (BENCHMARKS.md, issue 13 second pass).
+ *
+ * work_mem at least WHOLE_SNAPSHOT_WORK_MEM_BYTES: raised, never lowered, so a database or role an
+ * operator gave more keeps it.
+ *
+ * Local to the transaction, so it needs no session state (poolers) and leaves the rest alone.
+ */
+export async function forWholeSnapshot(tx: Sql): Promise<void> {
+  // One statement, one round trip: set_config(..., true) is SET LOCAL.
+  await tx.query(
+    `SELECT set_config('jit', 'off', true),
+            set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < $1::bigint
+                                        THEN ($1::bigint / 1024)::text || 'kB' ELSE current_setting('work_mem') END, true)`,
+    [WHOLE_SNAPSHOT_WORK_MEM_BYTES],
+  );
 }
 
 // bigint columns (Torii file ids, counts) fit in a JS number here; pg returns strings by default.
