@@ -4,7 +4,8 @@
 // set), and one sync; prints a summary, the UI address, and as its last line on standard output the
 // result as one JSON object. With `--runs 2` or more it changes the simulated directory between
 // syncs (users deleted, disabled and added, under the deletion guard's limits) and prints each
-// sync's diff, read from the worker as `pingone-torii-sync diff` reads it.
+// sync's diff, read from the worker as `pingone-torii-sync diff` reads it. Ctrl-C at any point
+// stops it and everything it started.
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -47,8 +48,15 @@ function changeDirectory(directory: Directory, run: number): string {
   return `Changed the PingOne directory: ${deleted} users deleted, ${disabled.length} disabled, ${added} added`;
 }
 
+/** Resolves on Ctrl-C (SIGINT) or SIGTERM. */
+const interrupted = () => new Promise<'interrupted'>((resolve) => process.once('SIGINT', () => resolve('interrupted')).once('SIGTERM', () => resolve('interrupted')));
+
 async function demo(opts: DemoFlags): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The demo owns Ctrl-C. The SDK's own handler only drained the worker: the demo then failed to
+  // stop it again ("Not running. Current state: DRAINING") and exited without tearing down its dev
+  // server, which outlived it; during a sync (one held for approval, say) it waited for good.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const stop = interrupted();
   const users = positive('--users', opts.users);
   const runs = positive('--runs', opts.runs);
   const directory = generateDirectory({ seed: 1, users, groups: Math.max(12, Math.round(users / 125)), applications: 16, nonAsciiShare: 0.1 });
@@ -94,7 +102,18 @@ async function demo(opts: DemoFlags): Promise<void> {
         torii: { appAccountId: 1001 },
       }, config.TEMPORAL_TASK_QUEUE);
       console.log(`Sync ${handle.workflowId} started${runs > 1 ? ` (run ${run} of ${runs})` : ''}; store: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded (${config.EMBEDDED_DATABASE_DIR})`}`);
-      result = await handle.result();
+      const waiting = new AbortController();
+      const outcome = env.client.withAbortSignal(waiting.signal, () => handle.result());
+      const ended = await Promise.race([outcome, stop]);
+      if (ended === 'interrupted') {
+        // The result's long poll is called off, or it retries on the connection closed below.
+        outcome.catch(() => undefined);
+        waiting.abort();
+        console.error(`Interrupted: stopping the demo; sync ${handle.workflowId} ends with the dev server.`);
+        process.exitCode = 130;
+        return;
+      }
+      result = ended;
       console.log(summary(result));
       console.log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s; Torii received ${torii.syncs.length} file(s)`);
       if (run > 1) {
@@ -108,13 +127,17 @@ async function demo(opts: DemoFlags): Promise<void> {
     if (opts.keepRunning) {
       // On standard error, so the result stays the last line of standard output.
       console.error('Keeping everything running; press Ctrl-C to stop.');
-      await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      await stop;
     }
   } finally {
-    worker.shutdown();
-    await running;
-    await Promise.all([sql.close(), simulators.close(), codecServer.close()]);
-    await env.teardown();
+    // Whatever happened above, the dev server is torn down last, so it never outlives the demo.
+    try {
+      worker.shutdown();
+      await running;
+      await Promise.all([sql.close(), simulators.close(), codecServer.close()]);
+    } finally {
+      await env.teardown();
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -69,6 +70,18 @@ async function stopDemo(demo: RunningDemo | undefined): Promise<void> {
   const exited = new Promise((resolve) => demo.process.once('exit', resolve));
   demo.process.kill('SIGINT');
   await exited;
+}
+
+/** Whether something on loopback accepts a TCP connection on `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Resolves once the page's visible text holds `text` (the UI renders decoded payloads after fetching them). */
@@ -227,5 +240,19 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
       await page.close();
       await codec.close();
     }
+  });
+
+  // Last: it stops the demo. Ctrl-C once ended the demo with an error and left its dev server running.
+  it('stops on Ctrl-C with everything it started: the dev server and its UI are gone', async () => {
+    const running = demo as RunningDemo;
+    const server = running.output.map((line) => /^Server:\s+localhost:(\d+)/.exec(line)?.[1]).find(Boolean);
+    const ui = new URL(running.workflowUrl);
+    expect(server).toBeDefined();
+    expect(await accepts(Number(server))).toBe(true);
+    const exited = new Promise<number | null>((resolve) => running.process.once('exit', (code) => resolve(code)));
+    running.process.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(await accepts(Number(server))).toBe(false);
+    expect(await accepts(Number(ui.port))).toBe(false);
   });
 });
