@@ -71,6 +71,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   console.error(`seeded ${users} users, ${directory.groups.length} groups, ${directory.applications.length} applications in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const stack = await startStack(directory, latencyMs, budget, opts.auditPageSize === undefined ? undefined : Number(opts.auditPageSize));
+  onFailure.push(() => stack.close());
   if (events > 0) {
     const t = Date.now();
     for (let done = 0; done < events; done += 100_000) recordAudit(directory, stack.pingone.origin, signOns(directory.users, directory.applications, Math.min(100_000, events - done), 43 + done));
@@ -81,11 +82,13 @@ async function bench(opts: BenchOptions): Promise<void> {
     .slice(0, mapped)
     .map((a, i) => ({ pingOneApplicationId: a.id, toriiAppAccountId: 100 + i }));
   const server = await startDevServer({});
+  onFailure.push(() => server.teardown());
   const env = { ...stack.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'bench', PINGONE_REQUESTS_PER_SECOND: String(budget), PINGONE_CONCURRENCY: String(concurrency),
     ...(chain ? { PINGONE_CHAIN_SPLIT_USERS: '20000' } : {}),
   };
   const config = loadConfig({ ...process.env, ...env });
   const worker = await startWorkerProcess(env);
+  onFailure.push(() => worker.stop());
   const client = await connectClient(config);
   const devServerPids = descendantsNamed(process.pid, 'temporal');
   const devServerCpu = () => devServerPids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
@@ -239,6 +242,13 @@ async function bench(opts: BenchOptions): Promise<void> {
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
 }
 
+/**
+ * What a failed benchmark stops on its way out, last started first: the worker process, the dev
+ * server and the simulators' stack with its PostgreSQL cluster live apart from this process and
+ * would outlive it, skewing every benchmark after it.
+ */
+const onFailure: (() => Promise<unknown>)[] = [];
+
 /** The activities after the listing, each one's span printed per run (the table has the median run's). */
 const AFTER_LISTING = ['planAccess', 'readAdminRoles', 'finalizeSnapshot', 'buildToriiFile', 'uploadToriiFile', 'syncTorii'];
 
@@ -270,7 +280,8 @@ new Command('bench')
   .action(bench)
   .parseAsync()
   .then(() => process.exit(0))
-  .catch((err: unknown) => {
+  .catch(async (err: unknown) => {
     console.error(err instanceof Error ? err.stack : err);
+    for (const stop of onFailure.reverse()) await stop().catch(() => undefined);
     process.exit(1);
   });
