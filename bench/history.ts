@@ -15,6 +15,8 @@ export interface RunHistoryFigures {
   windowByActivity: Record<string, { first: number; last: number }>;
   /** Per run, page-fetching activities (one page or several): how many, mean ms waiting for a worker, mean ms running. */
   pagesByRun: { pages: number; meanQueuedMs: number; meanRunningMs: number; seconds: number; workflowTasks: number; meanTaskMs: number; meanTaskQueuedMs: number }[];
+  /** Every run's workflow and activity events in order, as epoch milliseconds and what they are (`--trace`). */
+  timeline: { at: number; event: string }[];
 }
 
 function millis(time: unknown): number {
@@ -44,7 +46,7 @@ function describeEvent(event: Record<string, unknown>, activityTypeOf: Map<strin
 }
 
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [] };
+  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [], timeline: [] };
   const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
@@ -58,10 +60,12 @@ export async function historyFigures(client: Client, workflowId: string): Promis
     const pages = { pages: 0, queued: 0, running: 0, first: Infinity, last: 0 };
     const tasks = { count: 0, queued: 0, running: 0, scheduledAt: 0, startedAt: 0 };
     for (const event of events) {
+      const described = describeEvent(event as unknown as Record<string, unknown>, typeOf);
+      if (/^(activityTask|workflowExecution)/.test(described)) figures.timeline.push({ at: millis(event.eventTime), event: described });
       const payloadBytes = largestPayload(event);
       if (payloadBytes > figures.largestPayloadBytes) {
         figures.largestPayloadBytes = payloadBytes;
-        figures.largestPayloadEvent = describeEvent(event as unknown as Record<string, unknown>, typeOf);
+        figures.largestPayloadEvent = described;
       }
       if (event.workflowTaskScheduledEventAttributes) tasks.scheduledAt = millis(event.eventTime);
       if (event.workflowTaskStartedEventAttributes) {
@@ -119,22 +123,3 @@ export async function historyFigures(client: Client, workflowId: string): Promis
   return figures;
 }
 
-/**
- * Each run's workflow and activity events, as seconds since `from` (when the sync was started), with
- * the activity's type: where a sync's time went, event by event (`npm run bench -- --trace`).
- */
-export async function activityTimeline(client: Client, workflowId: string, from: number): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
-    const typeOf = new Map<string, string>();
-    for (const event of history.events ?? []) {
-      const scheduled = event.activityTaskScheduledEventAttributes;
-      if (scheduled) typeOf.set(String(event.eventId), scheduled.activityType?.name ?? '?');
-      const described = describeEvent(event as unknown as Record<string, unknown>, typeOf);
-      if (!/^(activityTask|workflowExecution)/.test(described)) continue;
-      lines.push(`${((millis(event.eventTime) - from) / 1000).toFixed(3).padStart(8)} s ${described}`);
-    }
-  }
-  return lines;
-}

@@ -13,7 +13,7 @@ import { startSync } from '../client/start-sync';
 import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
-import { activityTimeline, historyFigures } from './history';
+import { historyFigures } from './history';
 import { cpuMs, descendantsNamed, machineCpuMs, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
@@ -101,7 +101,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
   let usageFigures = '-';
-  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [] };
+  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [], timeline: [] };
   try {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;
@@ -158,15 +158,15 @@ async function bench(opts: BenchOptions): Promise<void> {
           console.error(`  t=${String(s).padStart(3)}s worker ${cpuIn(s, 'ms').toFixed(0).padStart(3)}% machine ${cpuIn(s, 'machineMs').toFixed(0).padStart(3)}% ${rss.toFixed(0)} MB | ${Object.entries(row).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         }
       }
+      history = await historyFigures(client, handle.workflowId);
       if (opts.trace) {
         // The first PingOne requests and the users chain's first and last pages, beside the events.
         const at = (t: number | undefined) => `${(((t ?? t0) - t0) / 1000).toFixed(3).padStart(8)} s`;
         for (const r of requests.slice(0, 8)) console.error(`${at(r.at)} PingOne ${r.kind}`);
         const users = requests.filter((r) => r.kind === 'users');
         console.error(`${at(users[0]?.at)} PingOne users: first page; ${at(users.at(-1)?.at)} last page; ${at(requests.at(-1)?.at)} last request`);
-        for (const line of await activityTimeline(client, handle.workflowId, t0)) console.error(line);
+        for (const { at: t, event } of history.timeline) console.error(`${at(t)} ${event}`);
       }
-      history = await historyFigures(client, handle.workflowId);
       const spans = history.spanByActivity;
       console.error(`run ${run} after the listing: ${AFTER_LISTING.map((a) => `${a} ${(spans[a] ?? 0).toFixed(1)} s`).join(', ')}`);
       // The listing: from the first page-fetching activity scheduled to the last one completed.

@@ -65,11 +65,12 @@ function startDemo(dir: string): Promise<RunningDemo> {
   });
 }
 
-async function stopDemo(demo: RunningDemo | undefined): Promise<void> {
-  if (!demo || demo.process.exitCode !== null) return;
-  const exited = new Promise((resolve) => demo.process.once('exit', resolve));
+/** Stops the demo as Ctrl-C would; answers its exit status (null when it was not running). */
+async function stopDemo(demo: RunningDemo | undefined): Promise<number | null> {
+  if (!demo || demo.process.exitCode !== null) return null;
+  const exited = new Promise<number | null>((resolve) => demo.process.once('exit', (code) => resolve(code)));
   demo.process.kill('SIGINT');
-  await exited;
+  return exited;
 }
 
 /** Whether something on loopback accepts a TCP connection on `port`. */
@@ -249,9 +250,7 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
     const ui = new URL(running.workflowUrl);
     expect(server).toBeDefined();
     expect(await accepts(Number(server))).toBe(true);
-    const exited = new Promise<number | null>((resolve) => running.process.once('exit', (code) => resolve(code)));
-    running.process.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await stopDemo(running)).toBe(0);
     expect(await accepts(Number(server))).toBe(false);
     expect(await accepts(Number(ui.port))).toBe(false);
   });

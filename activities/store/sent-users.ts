@@ -10,9 +10,9 @@ import type { Sql } from './sql';
 export const EMAIL_SHAPED = '^[^[:space:]@]+@[^[:space:]@.]+(\\.[^[:space:]@.]+)+$';
 
 /**
- * Replaces the snapshot's sent users, in `tx`: a transaction set for a whole snapshot (sql.ts forWholeSnapshot), so a
- * half-written list is never seen. `previousSnapshotId` is the last published snapshot; the
- * snapshot's users have fresh statistics (access.ts analyzeListing).
+ * Replaces the snapshot's sent users, in `tx`: a transaction set for a whole snapshot (sql.ts
+ * forWholeSnapshot), so a half-written list is never seen. `previousSnapshotId` is the last
+ * published snapshot; the snapshot's users have fresh statistics (access.ts analyzeListing).
  */
 export async function writeSentUsers(tx: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<void> {
   await tx.query('DELETE FROM snapshot_sent_users WHERE connection_id = $1 AND snapshot_id = $2', [key.connectionId, key.snapshotId]);

@@ -24,7 +24,7 @@ export interface Sql {
  * memory at 100,000 users and leaves a million-user sync fewer merge passes (BENCHMARKS.md,
  * issue 13 ninth pass). A sync runs at most two such transactions at once (access.ts).
  */
-export const WHOLE_SNAPSHOT_WORK_MEM_BYTES = 64 * 1024 * 1024;
+const WHOLE_SNAPSHOT_WORK_MEM_BYTES = 64 * 1024 * 1024;
 
 /**
  * Settings for the rest of a transaction whose statements derive, finalize or read a whole snapshot.
