@@ -50,6 +50,30 @@ export function toFailure(problem: Problem): ApplicationFailure {
 }
 
 /**
+ * Whether a request failed because the server's TLS certificate was not accepted: Node's codes for
+ * a certificate that fails verification (nodejs.org/api/crypto.html, "X509 certificate error
+ * codes") and for one that does not name the host. No retry changes the certificate, but the words
+ * must say so: "could not be reached" sends an operator to the network instead.
+ */
+export function isCertificateRejection(code: string | undefined): boolean {
+  return code !== undefined && CERTIFICATE_REJECTIONS.has(code);
+}
+
+const CERTIFICATE_REJECTIONS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_CRL', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CRL_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID', 'CRL_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD', 'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The fix for a rejected certificate, for PingOne's and Torii's hosts alike. */
+export function certificateFix(host: string): string {
+  return `Check that ${host} is the right host and that its certificate is valid for that name; if a TLS-inspecting proxy sits in the worker's path, give the worker its authority with NODE_EXTRA_CA_CERTS.`;
+}
+
+/**
  * Wraps an activity body so that every error leaves as a redacted ApplicationFailure: Problems keep
  * their classification; anything unexpected is retryable with its message redacted (got errors carry
  * request options, headers included, so nothing of the original object travels on).

@@ -10,11 +10,11 @@ const url = (example: string) =>
   z.string().refine((v) => {
     try {
       const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:';
+      return u.protocol === 'https:';
     } catch {
       return false;
     }
-  }, `must be an http(s) URL like ${example}`);
+  }, `must be an https URL like ${example}`);
 
 const positiveInt = (what: string) =>
   z.coerce.number({ error: `must be a whole number (${what})` }).int(`must be a whole number (${what})`).positive(`must be positive (${what})`);

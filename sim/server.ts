@@ -1,9 +1,11 @@
-// The HTTP plumbing both simulators share: a node:http server on 127.0.0.1, request log,
-// connection count, fixed latency, and applying scheduled faults around a route handler that
-// only returns data ({status, headers, body}).
-import { IncomingHttpHeaders, ServerResponse, createServer } from 'node:http';
+// The HTTP plumbing both simulators share: an HTTPS server on 127.0.0.1 (PingOne and Torii speak
+// only HTTPS; the certificate is sim/tls.ts's), request log, connection count, fixed latency, and
+// applying scheduled faults around a route handler that only returns data ({status, headers, body}).
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { FaultPlan, FaultRequest, FaultResponse, HeldAnswer } from './faults';
+import { simulatorTls } from './tls';
 
 export interface SimRequest extends FaultRequest {
   headers: IncomingHttpHeaders;
@@ -53,13 +55,14 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
   const faults = new FaultPlan<Kind>();
   let connections = 0;
 
-  const server = createServer((incoming, outgoing) => {
+  const { key, certificate } = simulatorTls();
+  const server = createServer({ key, cert: certificate }, (incoming, outgoing) => {
     const body = requestBody(incoming.headers['content-length']);
     incoming.on('data', (chunk: Buffer) => {
       if (!body.add(chunk)) incoming.destroy();
     });
     incoming.on('end', () => {
-      const url = new URL(incoming.url ?? '/', 'http://sim');
+      const url = new URL(incoming.url ?? '/', 'https://sim');
       const req: SimRequest = {
         method: incoming.method ?? 'GET',
         path: url.pathname,
@@ -149,7 +152,7 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
 
   server.on('connection', () => { connections += 1; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const origin = `https://localhost:${(server.address() as AddressInfo).port}`;
 
   return {
     origin,

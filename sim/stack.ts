@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { startPingOneSimulator, type PingOneSimulator, type PingOneSimulatorOptions, type SimClient } from './pingone';
 import { startToriiSimulator, type ToriiSimulator, type ToriiSimulatorOptions } from './torii';
 import type { Directory } from './directory';
+import { simulatorCertificateFile } from './tls';
 
 export interface Simulators {
   pingone: PingOneSimulator;
   torii: ToriiSimulator;
-  /** The worker's variables naming the simulators: their URLs, the hosts it may reach, the Torii key. */
+  /** The worker's variables naming the simulators: their URLs, the hosts it may reach, their certificate, the Torii key. */
   workerEnv: Record<string, string>;
   close(): Promise<void>;
 }
@@ -28,6 +29,9 @@ export async function startSimulators(opts: { pingone: PingOneSimulatorOptions; 
       // The Torii simulator presigns uploads to itself, on loopback: the one upload host a worker
       // must be allowed besides Torii's own.
       TORII_UPLOAD_ALLOWED_HOSTS: new URL(torii.origin).host,
+      // Both simulators serve HTTPS with a certificate of their own (sim/tls.ts), which a worker
+      // process trusts the way any Node process trusts a private authority.
+      NODE_EXTRA_CA_CERTS: simulatorCertificateFile(),
     },
     async close() {
       await Promise.all([pingone.close(), torii.close()]);

@@ -13,6 +13,11 @@ describe('worker configuration', () => {
     expect(loadConfig({}).DATABASE_URL).toBeUndefined();
   });
 
+  it('takes PingOne and Torii URLs over https only', () => {
+    expect(() => loadConfig({ TORII_API_URL: 'http://api.toriihq.com/v1.0' })).toThrow('TORII_API_URL: must be an https URL like https://api.toriihq.com/v1.0');
+    expect(() => loadConfig({ PINGONE_API_URL: 'http://localhost:4010/v1' })).toThrow('PINGONE_API_URL: must be an https URL like https://api.pingone.eu/v1');
+  });
+
   it('lists every bad variable on its own line', () => {
     let error: ConfigError | undefined;
     try {
@@ -24,7 +29,7 @@ describe('worker configuration', () => {
     expect(error?.problems).toEqual([
       'TEMPORAL_ADDRESS: must be host:port, like localhost:7233',
       'DATABASE_URL: must be a PostgreSQL URL like postgresql://user:password@host:5432/db; leave it unset for the embedded store',
-      'TORII_API_URL: must be an http(s) URL like https://api.toriihq.com/v1.0',
+      'TORII_API_URL: must be an https URL like https://api.toriihq.com/v1.0',
       'PINGONE_ALLOWED_HOSTS: must be a comma-separated list of host or host:port entries',
       'HTTP_TIMEOUT_MS: must be positive (milliseconds)',
     ]);

@@ -43,11 +43,12 @@ describe('PingOne hosts', () => {
     expect(() => resolveEndpoints({ environmentId: env, tokenUrl }, noExtras)).toThrow(HostRefusedError);
   });
 
-  it('allows an operator-listed host, but plain http only for localhost', () => {
+  it('allows an operator-listed host, over https only, localhost too', () => {
     expect(checkPingOneUrl('https://sso.example.com/as/token', 'f', { allowedHosts: ['sso.example.com'] }, 'auth').host).toBe('sso.example.com');
     expect(() => checkPingOneUrl('http://sso.example.com/as/token', 'f', { allowedHosts: ['sso.example.com'] }, 'auth')).toThrow('must use https');
-    expect(checkPingOneUrl('http://localhost:4010/e/as/token', 'f', { allowedHosts: ['localhost:4010'] }, 'auth').port).toBe('4010');
-    expect(() => checkPingOneUrl('http://localhost:4011/e/as/token', 'f', { allowedHosts: ['localhost:4010'] }, 'auth')).toThrow('is not a PingOne host');
+    expect(checkPingOneUrl('https://localhost:4010/e/as/token', 'f', { allowedHosts: ['localhost:4010'] }, 'auth').port).toBe('4010');
+    expect(() => checkPingOneUrl('http://localhost:4010/e/as/token', 'f', { allowedHosts: ['localhost:4010'] }, 'auth')).toThrow('must use https');
+    expect(() => checkPingOneUrl('https://localhost:4011/e/as/token', 'f', { allowedHosts: ['localhost:4010'] }, 'auth')).toThrow('is not a PingOne host');
   });
 
   it('asks for PINGONE_API_URL when a custom auth domain hides the region', () => {

@@ -1,6 +1,7 @@
 // The simulators and the oracle are test infrastructure: these tests pin the behaviour other
 // tests rely on (paging, filters, token auth, faults, Torii uploads) and the oracle's rules on a
 // directory small enough to work out by hand.
+import { connect, rootCertificates, type ConnectionOptions } from 'node:tls';
 import { Directory, addUsers, deleteUsers, generateDirectory } from '../sim/directory';
 import { ToriiUser, expectedToriiFile } from './oracle/expected';
 import { PingOneSimulator, SimClient, startPingOneSimulator } from '../sim/pingone';
@@ -8,6 +9,17 @@ import { BUILT_IN_ROLE_NAMES, roleId } from '../sim/pingone-roles';
 import { ToriiSimulator, startToriiSimulator } from '../sim/torii';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A TLS handshake with a simulator on loopback: whether the certificate verified, and whom it names. */
+function handshake(options: ConnectionOptions): Promise<{ authorized: boolean; error?: string; subject: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', rejectUnauthorized: false, ...options }, () => {
+      resolve({ authorized: socket.authorized, error: socket.authorizationError?.toString(), subject: String(socket.getPeerCertificate().subject.CN) });
+      socket.end();
+    });
+    socket.once('error', reject);
+  });
+}
 
 async function getJson(url: string, token: string): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -105,6 +117,19 @@ describe('PingOne simulator', () => {
   }
   const usersUrl = (query = '') => `${sim.apiUrl}/environments/${dir.environmentId}/users${query}`;
 
+  it('speaks HTTPS only, with a certificate for localhost this process trusts and no other does', async () => {
+    const port = Number(new URL(sim.origin).port);
+    expect(sim.origin).toBe(`https://localhost:${port}`);
+    // Trusted through NODE_EXTRA_CA_CERTS (npm test sets it), as a worker trusts it.
+    const trusted = await handshake({ port, servername: 'localhost' });
+    expect(trusted).toMatchObject({ authorized: true, subject: 'localhost' });
+    // Against the system's authorities alone, the self-signed certificate is refused.
+    const systemOnly = await handshake({ port, servername: 'localhost', ca: rootCertificates as string[] });
+    expect(systemOnly).toMatchObject({ authorized: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    // Plain HTTP on the same port gets no answer.
+    await expect(fetch(`http://localhost:${port}/${dir.environmentId}/as/token`, { method: 'POST' })).rejects.toThrow();
+  });
+
   it('issues tokens by Basic and by POST, each only by its own method', async () => {
     expect(await basicToken()).toMatch(/^sim-at-/);
 
@@ -157,7 +182,7 @@ describe('PingOne simulator', () => {
     expect(first.body._embedded.users).toHaveLength(200);
     expect(first.body.count).toBe(dir.users.length);
     const next = first.body._links.next.href as string;
-    expect(next).toMatch(/^http:\/\/localhost:\d+\/v1\/environments\/.+\/users\?limit=200&cursor=/);
+    expect(next).toMatch(/^https:\/\/localhost:\d+\/v1\/environments\/.+\/users\?limit=200&cursor=/);
     sim.expireCursors();
     const stale = await getJson(next, token);
     expect(stale.status).toBe(400);

@@ -1,6 +1,6 @@
 // Where the Torii file may be sent: a presigned URL must be https to a public host name, never an IP
 // literal or a loopback, private or link-local name, and the name must not resolve to such an
-// address either; TORII_UPLOAD_ALLOWED_HOSTS is the only exemption.
+// address either; TORII_UPLOAD_ALLOWED_HOSTS is the only exemption, and it never exempts from https.
 import type { LookupAddress } from 'node:dns';
 import { isPublicAddress, NOT_PUBLIC_CODE, publicOnlyLookup, uploadUrlAllowed } from '../activities/torii/upload-url';
 
@@ -30,9 +30,10 @@ describe('presigned upload URLs', () => {
     expect(uploadUrlAllowed(url, []).allowed).toBe(false);
   });
 
-  it('exempts only hosts listed in TORII_UPLOAD_ALLOWED_HOSTS, port included', () => {
-    expect(uploadUrlAllowed('http://localhost:4567/presigned/x', ['localhost:4567'])).toEqual({ allowed: true, exempt: true });
-    expect(uploadUrlAllowed('http://localhost:4568/presigned/x', ['localhost:4567']).allowed).toBe(false);
+  it('exempts only hosts listed in TORII_UPLOAD_ALLOWED_HOSTS, port included, and never from https', () => {
+    expect(uploadUrlAllowed('https://localhost:4567/presigned/x', ['localhost:4567'])).toEqual({ allowed: true, exempt: true });
+    expect(uploadUrlAllowed('https://localhost:4568/presigned/x', ['localhost:4567']).allowed).toBe(false);
+    expect(uploadUrlAllowed('http://localhost:4567/presigned/x', ['localhost:4567']).allowed).toBe(false);
   });
 
   it.each([

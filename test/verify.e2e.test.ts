@@ -13,6 +13,7 @@ import { generateDirectory, type Directory } from '../sim/directory';
 import type { SimClient } from '../sim/pingone';
 import { auditLogOf } from '../sim/pingone-audit';
 import { connectionId, startHarness, type Harness } from './support/harness';
+import { startUntrustedTlsServer } from './support/untrusted-tls';
 
 const HINT = 'https://auth.pingone.com/<admin-env-id>/as/token';
 
@@ -168,12 +169,28 @@ describe('pingOneVerifyConnection', () => {
   });
 
   it('calls a refused connection PingOne unreachable, with the host', async () => {
-    const result = await verify(input(clients.good, { tokenUrl: `http://localhost:${closedPort}/${target.environmentId}/as/token` }));
+    const result = await verify(input(clients.good, { tokenUrl: `https://localhost:${closedPort}/${target.environmentId}/as/token` }));
     expect(check(result, 'token')).toMatchObject({
       type: 'PingOneUnreachable',
       cause: `PingOne at localhost:${closedPort} could not be reached when asked for an access token (ECONNREFUSED).`,
       fix: 'Nothing to do if this passes; if it persists, check the worker’s network path to that host.',
     });
+  });
+
+  it('names a certificate the worker does not accept, with the host and the fix, and sends nothing past it', async () => {
+    const untrusted = await startUntrustedTlsServer();
+    h.config.PINGONE_ALLOWED_HOSTS.push(`localhost:${untrusted.port}`);
+    try {
+      const result = await verify(input(clients.good, { tokenUrl: `https://localhost:${untrusted.port}/${target.environmentId}/as/token` }));
+      expect(check(result, 'token')).toMatchObject({
+        type: 'PingOneUnreachable',
+        cause: `PingOne at localhost:${untrusted.port} presented a TLS certificate the worker does not accept when asked for an access token (DEPTH_ZERO_SELF_SIGNED_CERT).`,
+        fix: `Check that localhost:${untrusted.port} is the right host and that its certificate is valid for that name; if a TLS-inspecting proxy sits in the worker's path, give the worker its authority with NODE_EXTRA_CA_CERTS.`,
+      });
+      expect(untrusted.requests).toBe(0);
+    } finally {
+      await untrusted.close();
+    }
   });
 
   it('calls a token endpoint that does not answer in time a timeout, after a few attempts', async () => {
@@ -226,7 +243,7 @@ describe('pingOneVerifyConnection', () => {
     const port = (elsewhere.address() as { port: number }).port;
     h.config.PINGONE_ALLOWED_HOSTS.push(`localhost:${port}`);
     try {
-      h.pingone.faults.add({ kind: 'token', times: 2, respond: { status: 302, headers: { location: `http://localhost:${port}/${target.environmentId}/as/token` } } });
+      h.pingone.faults.add({ kind: 'token', times: 2, respond: { status: 302, headers: { location: `https://localhost:${port}/${target.environmentId}/as/token` } } });
       const result = await verify(input(clients.good));
       expect(check(result, 'token')).toMatchObject({ type: 'PingOneTokenRejected', cause: `PingOne's token endpoint at ${simHost()} answered 302 (no error code).` });
       expect(connections).toBe(0);

@@ -1,7 +1,7 @@
 // The one error classifier for PingOne: turns a status, an error body or a network error into a
 // Problem with the customer's cause and fix. Pure; status classes and `code`s decide, not exact
 // statuses, because PingOne answers a missing environment with 400, 401, 403 or 404.
-import type { Problem } from '../problem';
+import { certificateFix, isCertificateRejection, type Problem } from '../problem';
 import { parseRetryAfter } from '../retry-after';
 
 export type PingOneResource =
@@ -215,6 +215,9 @@ const doing = (resource: PingOneResource) => (resource === 'token' ? 'asked for 
 /** A request that produced no usable answer: the network, a timeout, or a body cut short. */
 export function classifyTransportError(error: { code?: string; name?: string; message?: string }, host: string, resource: PingOneResource): Problem {
   const code = error.code ?? error.name ?? 'unknown';
+  if (isCertificateRejection(code)) {
+    return { type: 'PingOneUnreachable', cause: `PingOne at ${host} presented a TLS certificate the worker does not accept when ${doing(resource)} (${code}).`, fix: certificateFix(host), retryable: true };
+  }
   const timeout = code === 'ETIMEDOUT' || error.name === 'TimeoutError';
   return {
     type: timeout ? 'PingOneTimeout' : 'PingOneUnreachable',

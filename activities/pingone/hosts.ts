@@ -53,9 +53,9 @@ function isIpLiteral(hostname: string): boolean {
 }
 
 /**
- * Checks a URL against the host policy before any connection is made: https only (plain http only
- * for an explicitly allowed `localhost`, which is how simulators run), no user-info, no IP
- * literals, and a host that is PingOne's own or listed in PINGONE_ALLOWED_HOSTS.
+ * Checks a URL against the host policy before any connection is made: https only (an allowed host
+ * too: the simulators serve HTTPS), no user-info, no IP literals, and a host that is PingOne's own
+ * or listed in PINGONE_ALLOWED_HOSTS.
  */
 export function checkPingOneUrl(raw: string, field: string, policy: HostPolicy, kind: 'auth' | 'api'): URL {
   let url: URL;
@@ -79,8 +79,7 @@ export function checkPingOneUrl(raw: string, field: string, policy: HostPolicy, 
     const own = kind === 'auth' ? 'auth.pingone.<com|eu|ca|com.au|sg|asia>' : 'api.pingone.<com|eu|ca|com.au|sg|asia>';
     throw new HostRefusedError(field, `host ${hostWithPort} is not a PingOne host (${own}); an operator can allow it with PINGONE_ALLOWED_HOSTS`);
   }
-  const plainHttpAllowed = explicitlyAllowed && host === 'localhost';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && plainHttpAllowed)) {
+  if (url.protocol !== 'https:') {
     throw new HostRefusedError(field, `must use https, got ${url.protocol.replace(':', '')}`);
   }
   if (ownHost && url.port && url.port !== '443') {

@@ -1,7 +1,7 @@
 // The one error classifier for Torii: a status and Torii's `{statusCode, error, message}` body
 // become a Problem. 409 on a sync means another sync of the account is running: retried with
 // backoff by Temporal, like 429 and 5xx; a rejected file is final and carries Torii's own words.
-import type { Problem } from '../problem';
+import { certificateFix, isCertificateRejection, type Problem } from '../problem';
 import { parseRetryAfter } from '../retry-after';
 
 export type ToriiStep = 'upload' | 'presign' | 'presigned-put' | 'register' | 'sync';
@@ -37,6 +37,9 @@ export function classifyToriiAnswer(step: ToriiStep, status: number, body: unkno
 }
 
 export function classifyToriiTransport(step: ToriiStep, error: { code?: string; name?: string }, host: string): Problem {
+  if (isCertificateRejection(error.code)) {
+    return { type: 'ToriiUnreachable', cause: `Torii at ${host} presented a TLS certificate the worker does not accept during ${step} (${error.code}).`, fix: certificateFix(host), retryable: true };
+  }
   return {
     type: 'ToriiUnreachable',
     cause: `Torii at ${host} could not be reached during ${step} (${error.code ?? error.name ?? 'network error'}).`,

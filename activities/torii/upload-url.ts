@@ -1,9 +1,9 @@
 // Where the Torii file may be sent: a presigned upload URL comes in Torii's answer, not from
 // configuration, so it is checked before the file (and the worker's network position) is handed to
 // it: https, a host name (no IP literal), and neither the name nor any address it resolves to may be
-// loopback, private or link-local. TORII_UPLOAD_ALLOWED_HOSTS names hosts exempt from those rules,
-// for a storage endpoint on a private network or the tests' Torii simulator on loopback; nothing
-// else is exempt.
+// loopback, private or link-local. TORII_UPLOAD_ALLOWED_HOSTS names hosts exempt from the host
+// rules (never from https), for a storage endpoint on a private network or the tests' Torii
+// simulator on loopback; nothing else is exempt.
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import type { Problem } from '../problem';
@@ -46,9 +46,10 @@ export function uploadUrlAllowed(raw: string, allowedHosts: string[]): { allowed
   if (url.username || url.password) return { allowed: false, exempt: false };
   const host = url.hostname.toLowerCase();
   const exempt = allowedHosts.some((entry) => entry.toLowerCase() === (url.port ? `${host}:${url.port}` : host) || (!url.port && entry.toLowerCase() === host));
-  if (exempt) return { allowed: url.protocol === 'https:' || url.protocol === 'http:', exempt };
+  if (url.protocol !== 'https:') return { allowed: false, exempt };
+  if (exempt) return { allowed: true, exempt };
   const ipLiteral = host.startsWith('[') || isIP(host) !== 0;
-  return { allowed: url.protocol === 'https:' && !ipLiteral && host.includes('.') && !NOT_PUBLIC_NAME.test(host), exempt };
+  return { allowed: !ipLiteral && host.includes('.') && !NOT_PUBLIC_NAME.test(host), exempt };
 }
 
 /** The error code of a lookup that found no public address. */
