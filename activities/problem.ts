@@ -52,8 +52,9 @@ export function toFailure(problem: Problem): ApplicationFailure {
 /**
  * Whether a request failed because the server's TLS certificate was not accepted: Node's codes for
  * a certificate that fails verification (nodejs.org/api/crypto.html, "X509 certificate error
- * codes") and for one that does not name the host. No retry changes the certificate, but the words
- * must say so: "could not be reached" sends an operator to the network instead.
+ * codes") and for one that does not name the host. Retried as an unreachable host is (a host's or
+ * a proxy's certificate can be mended while the sync waits), but the words name the certificate:
+ * "could not be reached" would send an operator to the network instead.
  */
 export function isCertificateRejection(code: string | undefined): boolean {
   return code !== undefined && CERTIFICATE_REJECTIONS.has(code);

@@ -5,7 +5,8 @@
 // every 10 ms, and prints per phase the wall time, the child's CPU, the simulator's CPU (the
 // parent's, during the upload) and the child's RSS at the phase's start and its peak in it.
 //
-//   npm run build && node dist/bench/torii-file.js --users 100000 --runs 3
+//   npm run build && npm run simulator-tls && NODE_EXTRA_CA_CERTS=.cache/simulator-tls/localhost.pem \
+//     node dist/bench/torii-file.js --users 100000 --runs 3   (the simulator speaks HTTPS: sim/tls.ts)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -35,11 +35,8 @@ export function simulatorCertificateFile(): string {
 export function ensureSimulatorCertificate(): void {
   const directory = join(repoRoot(), DIRECTORY);
   const certificateFile = join(directory, CERTIFICATE);
-  if (existsSync(certificateFile) && existsSync(join(directory, KEY))) {
-    const validTo = Date.parse(new X509Certificate(readFileSync(certificateFile)).validTo);
-    if (validTo - Date.now() > RENEW_BEFORE_MS) return;
-    rmSync(directory, { recursive: true, force: true });
-  }
+  if (usable(directory)) return;
+  rmSync(directory, { recursive: true, force: true });
   mkdirSync(dirname(directory), { recursive: true });
   // Made beside the final place and renamed into it whole: a concurrent run sees both files or none.
   const staging = mkdtempSync(`${directory}.staging-`);
@@ -57,6 +54,16 @@ export function ensureSimulatorCertificate(): void {
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Both files there, and the certificate readable and valid for a while yet. */
+function usable(directory: string): boolean {
+  try {
+    const validTo = Date.parse(new X509Certificate(readFileSync(join(directory, CERTIFICATE))).validTo);
+    return existsSync(join(directory, KEY)) && validTo - Date.now() > RENEW_BEFORE_MS;
+  } catch {
+    return false;
   }
 }
 

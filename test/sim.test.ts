@@ -130,6 +130,18 @@ describe('PingOne simulator', () => {
     await expect(fetch(`http://localhost:${port}/${dir.environmentId}/as/token`, { method: 'POST' })).rejects.toThrow();
   });
 
+  it('refuses to start in a process that does not trust its certificate, saying how to start it', async () => {
+    const trusted = process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      delete process.env.NODE_EXTRA_CA_CERTS;
+      await expect(startPingOneSimulator({ environments: [dir], clients })).rejects.toThrow(
+        "this process does not trust the simulators' certificate: start it with NODE_EXTRA_CA_CERTS=.cache/simulator-tls/localhost.pem (as npm test, npm run demo and npm run bench do), not without it",
+      );
+    } finally {
+      process.env.NODE_EXTRA_CA_CERTS = trusted;
+    }
+  });
+
   it('issues tokens by Basic and by POST, each only by its own method', async () => {
     expect(await basicToken()).toMatch(/^sim-at-/);
 
