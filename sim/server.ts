@@ -1,7 +1,7 @@
 // The HTTP plumbing both simulators share: an HTTPS server on 127.0.0.1 (PingOne and Torii speak
 // only HTTPS; the certificate is sim/tls.ts's), request log, connection count, fixed latency, and
 // applying scheduled faults around a route handler that only returns data ({status, headers, body}).
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { FaultPlan, FaultRequest, FaultResponse, HeldAnswer } from './faults';
@@ -35,6 +35,8 @@ export interface SimServerSpec<Kind extends string> {
   handle(req: SimRequest, kind: Kind): SimReply | Promise<SimReply>;
   /** Read per request, so a test can change it while running. */
   latencyMs?: () => number;
+  /** Bytes a second this request's body is read at (0: never read, a stalled receiver); undefined: as fast as it comes. */
+  readBytesPerSecond?: (method: string, path: string) => number | undefined;
 }
 
 export interface SimServer<Kind extends string> {
@@ -58,8 +60,10 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
   const { key, certificate } = simulatorTls();
   const server = createServer({ key, cert: certificate }, (incoming, outgoing) => {
     const body = requestBody(incoming.headers['content-length']);
+    const pace = bodyPace(incoming, spec.readBytesPerSecond?.(incoming.method ?? 'GET', (incoming.url ?? '/').split('?')[0]));
     incoming.on('data', (chunk: Buffer) => {
       if (!body.add(chunk)) incoming.destroy();
+      pace(chunk.length);
     });
     incoming.on('end', () => {
       const url = new URL(incoming.url ?? '/', 'https://sim');
@@ -203,6 +207,23 @@ function requestBody(declared: string | undefined): { add(chunk: Buffer): boolea
       return true;
     },
     bytes: () => Buffer.concat(chunks),
+  };
+}
+
+/**
+ * Holds a request's body to `bytesPerSecond` by pausing the stream whenever it is ahead, as a slow
+ * receiver's full socket buffer holds back a client's upload; 0 pauses it for good.
+ */
+function bodyPace(incoming: IncomingMessage, bytesPerSecond: number | undefined): (bytes: number) => void {
+  if (bytesPerSecond === undefined) return () => undefined;
+  const started = Date.now();
+  let received = 0;
+  return (bytes) => {
+    received += bytes;
+    const ahead = started + (received / bytesPerSecond) * 1000 - Date.now();
+    if (ahead <= 0) return;
+    incoming.pause();
+    if (Number.isFinite(ahead)) setTimeout(() => incoming.resume(), ahead);
   };
 }
 

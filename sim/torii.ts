@@ -21,6 +21,8 @@ export interface ToriiSimulatorOptions {
    * hold them: V8 caps a string near 512 MB, and a 1,000,000-user file is about 900 MB. Default: check all.
    */
   checkFilesUpToBytes?: number;
+  /** The object store reads a presigned PUT's body at this many bytes a second (0: not at all); default: as fast as it comes. */
+  presignedPutBytesPerSecond?: number;
 }
 
 export interface ToriiSync {
@@ -38,7 +40,7 @@ export interface ToriiSimulator {
   /** `${origin}/v1.0` */
   apiUrl: string;
   /** Live settings: change them mid-test. */
-  settings: { apiKey: string; syncBusyMs: number; presignTtlMs: number; appAccountIds?: number[] };
+  settings: { apiKey: string; syncBusyMs: number; presignTtlMs: number; appAccountIds?: number[]; presignedPutBytesPerSecond?: number };
   syncs: ToriiSync[];
   requests: RequestRecord<ToriiKind>[];
   faults: FaultPlan<ToriiKind>;
@@ -58,6 +60,7 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
     syncBusyMs: opts.syncBusyMs ?? 0,
     presignTtlMs: opts.presignTtlMs ?? 300_000,
     appAccountIds: opts.appAccountIds,
+    presignedPutBytesPerSecond: opts.presignedPutBytesPerSecond,
   };
   const store = new ToriiFileStore(() => settings.presignTtlMs);
   const syncs: ToriiSync[] = [];
@@ -98,7 +101,8 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
     }
   };
 
-  const server = await startSimServer<ToriiKind>({ classify, handle });
+  const readBytesPerSecond = (method: string, path: string) => (classify(method, path) === 'presignedPut' ? settings.presignedPutBytesPerSecond : undefined);
+  const server = await startSimServer<ToriiKind>({ classify, handle, readBytesPerSecond });
   origin = server.origin;
   return {
     origin,

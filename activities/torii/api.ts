@@ -19,6 +19,21 @@ export interface UploadedFile {
   via: 'direct' | 'presigned';
 }
 
+/** The slowest a presigned PUT may move the file and still finish: 1 MB a second. */
+const PUT_MIN_BYTES_PER_SECOND = 1024 * 1024;
+/** For a client made without a request timeout (createHttp always gives one: HTTP_TIMEOUT_MS). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A presigned PUT carries the whole file, hundreds of MB for a large directory, which one request's
+ * timeout (HTTP_TIMEOUT_MS) does not fit: it may take that timeout plus a second a MB, and it fails
+ * sooner when no byte moves for HTTP_TIMEOUT_MS (got's `socket` timeout is the socket's idle time),
+ * as when the receiver stalls.
+ */
+export function presignedPutTimeout(requestTimeoutMs: number, bytes: number): { request: number; socket: number } {
+  return { request: requestTimeoutMs + Math.ceil((bytes / PUT_MIN_BYTES_PER_SECOND) * 1000), socket: requestTimeoutMs };
+}
+
 export interface ToriiSink {
   upload(path: string, bytes: number): Promise<UploadedFile>;
   sync(fileId: number, appAccountId: number): Promise<void>;
@@ -30,6 +45,7 @@ export interface ToriiSink {
  */
 export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT, uploadAllowedHosts: string[] = []): ToriiSink {
   registerSecret(apiKey);
+  const requestTimeoutMs = http.defaults.options.timeout.request ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const base = apiUrl.replace(/\/+$/, '');
   const host = new URL(base).host;
   const auth = { authorization: `Bearer ${apiKey}`, accept: 'application/json' };
@@ -92,6 +108,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
               return await http.put(url, {
                 body: fileChunks(file),
                 headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+                timeout: presignedPutTimeout(requestTimeoutMs, bytes),
                 // Connect only to public addresses, whatever the name resolves to by then.
                 ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
               });
