@@ -3,8 +3,8 @@
 // the check that the process starting them trusts that certificate. PingOne and Torii speak only
 // HTTPS, and so does the worker; a process trusts the simulators through Node's own
 // NODE_EXTRA_CA_CERTS, read once at its start, which is why the file must exist before that start:
-// `npm test`, `npm run demo` and `npm run bench` run `node …/sim/tls.js` first (package.json).
-// Run as a script, this module makes the files when they are missing or about to expire.
+// `npm test`, `npm run demo` and `npm run bench` run `npm run simulator-tls` (this module as a
+// script) first, which makes the files when they are missing or about to expire (package.json).
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -20,13 +20,11 @@ const VALID_DAYS = 3650;
 const RENEW_BEFORE_MS = 7 * 24 * 3600_000;
 
 export interface SimulatorTls {
-  /** Absolute path of the certificate (PEM), the file NODE_EXTRA_CA_CERTS names. */
-  certificateFile: string;
   key: Buffer;
   certificate: Buffer;
 }
 
-/** The absolute path of the simulators' certificate. */
+/** The absolute path of the simulators' certificate (PEM), the file NODE_EXTRA_CA_CERTS names. */
 export function simulatorCertificateFile(): string {
   return join(repoRoot(), DIRECTORY, CERTIFICATE);
 }
@@ -75,13 +73,13 @@ function usable(directory: string): boolean {
 export function simulatorTls(): SimulatorTls {
   const certificateFile = simulatorCertificateFile();
   if (!existsSync(certificateFile)) {
-    throw new Error(`the simulators' certificate ${certificateFile} is missing: run \`node -r ./test/support/swc-register.js sim/tls.ts\` (npm test, npm run demo and npm run bench do it first)`);
+    throw new Error(`the simulators' certificate ${certificateFile} is missing: run \`npm run simulator-tls\` (npm test, npm run demo and npm run bench do it first)`);
   }
   const trusted = process.env.NODE_EXTRA_CA_CERTS;
   if (!trusted || resolve(trusted) !== certificateFile) {
     throw new Error(`this process does not trust the simulators' certificate: start it with NODE_EXTRA_CA_CERTS=${join(DIRECTORY, CERTIFICATE)} (as npm test, npm run demo and npm run bench do), not ${trusted ? `NODE_EXTRA_CA_CERTS=${trusted}` : 'without it'}`);
   }
-  return { certificateFile, key: readFileSync(join(repoRoot(), DIRECTORY, KEY)), certificate: readFileSync(certificateFile) };
+  return { key: readFileSync(join(repoRoot(), DIRECTORY, KEY)), certificate: readFileSync(certificateFile) };
 }
 
 if (require.main === module) ensureSimulatorCertificate();
