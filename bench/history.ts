@@ -45,8 +45,13 @@ function describeEvent(event: Record<string, unknown>, activityTypeOf: Map<strin
   return activity ? `${name} (${activity})` : name;
 }
 
+/** The figures of no history yet: what a benchmark reports before its first sync's history is read. */
+export function noHistoryFigures(): RunHistoryFigures {
+  return { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [], timeline: [] };
+}
+
 export async function historyFigures(client: Client, workflowId: string): Promise<RunHistoryFigures> {
-  const figures: RunHistoryFigures = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [], timeline: [] };
+  const figures = noHistoryFigures();
   const spans = new Map<string, { first: number; last: number }>();
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
@@ -122,4 +127,3 @@ export async function historyFigures(client: Client, workflowId: string): Promis
   }
   return figures;
 }
-

@@ -13,7 +13,7 @@ import { startSync } from '../client/start-sync';
 import { loadConfig } from '../contract/config';
 import { activityDeps, openStore } from '../worker/wiring';
 import { chainFigures, type ChainFigures } from './chains';
-import { historyFigures } from './history';
+import { historyFigures, noHistoryFigures } from './history';
 import { cpuMs, descendantsNamed, machineCpuMs, rssMb } from './process-cpu';
 import { naiveSync } from './naive';
 import { startStack, startWorkerProcess } from './stack';
@@ -101,7 +101,7 @@ async function bench(opts: BenchOptions): Promise<void> {
   let requestsByKind: Record<string, number> = {};
   let totalRequests = 0;
   let usageFigures = '-';
-  let history: Awaited<ReturnType<typeof historyFigures>> = { runs: 0, maxEventsPerRun: 0, totalEvents: 0, largestPayloadBytes: 0, largestPayloadEvent: '-', spanByActivity: {}, windowByActivity: {}, pagesByRun: [], timeline: [] };
+  let history = noHistoryFigures();
   try {
     for (let run = 1; run <= runs; run++) {
       const before = stack.pingone.requests.length;

@@ -210,12 +210,14 @@ function requestBody(declared: string | undefined): { add(chunk: Buffer): boolea
   };
 }
 
+const UNPACED = (): void => undefined;
+
 /**
  * Holds a request's body to `bytesPerSecond` by pausing the stream whenever it is ahead, as a slow
  * receiver's full socket buffer holds back a client's upload; 0 pauses it for good.
  */
 function bodyPace(incoming: IncomingMessage, bytesPerSecond: number | undefined): (bytes: number) => void {
-  if (bytesPerSecond === undefined) return () => undefined;
+  if (bytesPerSecond === undefined) return UNPACED;
   const started = Date.now();
   let received = 0;
   return (bytes) => {

@@ -29,6 +29,19 @@ export function simulatorCertificateFile(): string {
   return join(repoRoot(), DIRECTORY, CERTIFICATE);
 }
 
+/**
+ * Writes a fresh P-256 key and a self-signed certificate for `localhost` into `directory`
+ * (`localhost-key.pem`, `localhost.pem`), valid for `days`; answers their paths.
+ */
+export function makeLocalhostCertificate(directory: string, days: number): { keyFile: string; certificateFile: string } {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', KEY, '-out', CERTIFICATE, '-days', String(days),
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+  ], { cwd: directory, stdio: 'pipe' });
+  return { keyFile: join(directory, KEY), certificateFile: join(directory, CERTIFICATE) };
+}
+
 /** Makes the key and certificate unless a usable pair is there; safe when two runs start at once. */
 export function ensureSimulatorCertificate(): void {
   const directory = join(repoRoot(), DIRECTORY);
@@ -39,11 +52,7 @@ export function ensureSimulatorCertificate(): void {
   // Made beside the final place and renamed into it whole: a concurrent run sees both files or none.
   const staging = mkdtempSync(`${directory}.staging-`);
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', KEY, '-out', CERTIFICATE, '-days', String(VALID_DAYS),
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-    ], { cwd: staging, stdio: 'pipe' });
+    makeLocalhostCertificate(staging, VALID_DAYS);
     try {
       renameSync(staging, directory);
     } catch (error) {
@@ -71,7 +80,8 @@ function usable(directory: string): boolean {
  * the cause.
  */
 export function simulatorTls(): SimulatorTls {
-  const certificateFile = simulatorCertificateFile();
+  const directory = join(repoRoot(), DIRECTORY);
+  const certificateFile = join(directory, CERTIFICATE);
   if (!existsSync(certificateFile)) {
     throw new Error(`the simulators' certificate ${certificateFile} is missing: run \`npm run simulator-tls\` (npm test, npm run demo and npm run bench do it first)`);
   }
@@ -79,7 +89,7 @@ export function simulatorTls(): SimulatorTls {
   if (!trusted || resolve(trusted) !== certificateFile) {
     throw new Error(`this process does not trust the simulators' certificate: start it with NODE_EXTRA_CA_CERTS=${join(DIRECTORY, CERTIFICATE)} (as npm test, npm run demo and npm run bench do), not ${trusted ? `NODE_EXTRA_CA_CERTS=${trusted}` : 'without it'}`);
   }
-  return { key: readFileSync(join(repoRoot(), DIRECTORY, KEY)), certificate: readFileSync(certificateFile) };
+  return { key: readFileSync(join(directory, KEY)), certificate: readFileSync(certificateFile) };
 }
 
 if (require.main === module) ensureSimulatorCertificate();

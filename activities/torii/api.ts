@@ -21,8 +21,6 @@ export interface UploadedFile {
 
 /** The slowest a presigned PUT may move the file and still finish: 1 MB a second. */
 const PUT_MIN_BYTES_PER_SECOND = 1024 * 1024;
-/** For a client made without a request timeout (createHttp always gives one: HTTP_TIMEOUT_MS). */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * A presigned PUT carries the whole file, hundreds of MB for a large directory, which one request's
@@ -45,7 +43,8 @@ export interface ToriiSink {
  */
 export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUploadLimit = DIRECT_UPLOAD_LIMIT, uploadAllowedHosts: string[] = []): ToriiSink {
   registerSecret(apiKey);
-  const requestTimeoutMs = http.defaults.options.timeout.request ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // HTTP_TIMEOUT_MS, as createHttp set it; a client without one gives the PUT none either.
+  const requestTimeoutMs = http.defaults.options.timeout.request;
   const base = apiUrl.replace(/\/+$/, '');
   const host = new URL(base).host;
   const auth = { authorization: `Bearer ${apiKey}`, accept: 'application/json' };
@@ -108,7 +107,7 @@ export function toriiApi(http: Got, apiUrl: string, apiKey: string, directUpload
               return await http.put(url, {
                 body: fileChunks(file),
                 headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
-                timeout: presignedPutTimeout(requestTimeoutMs, bytes),
+                ...(requestTimeoutMs === undefined ? {} : { timeout: presignedPutTimeout(requestTimeoutMs, bytes) }),
                 // Connect only to public addresses, whatever the name resolves to by then.
                 ...(target.exempt ? {} : { dnsLookup: publicOnlyLookup as never }),
               });

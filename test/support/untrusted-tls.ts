@@ -1,12 +1,13 @@
 // Owns an HTTPS server on loopback whose certificate nobody trusts: a fresh self-signed one for
-// localhost made by openssl for this server alone, as a misconfigured host or an unknown
-// TLS-inspecting proxy would present. It counts requests that got past the handshake (none should).
-import { execFileSync } from 'node:child_process';
+// localhost made for this server alone (sim/tls.ts makeLocalhostCertificate, as the simulators'
+// is), as a misconfigured host or an unknown TLS-inspecting proxy would present. It counts requests
+// that got past the handshake (none should).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeLocalhostCertificate } from '../../sim/tls';
 
 export interface UntrustedTlsServer {
   port: number;
@@ -18,9 +19,9 @@ export interface UntrustedTlsServer {
 export async function startUntrustedTlsServer(): Promise<UntrustedTlsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'untrusted-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'pipe' });
+    const { keyFile, certificateFile } = makeLocalhostCertificate(dir, 1);
     let requests = 0;
-    const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+    const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(certificateFile) }, (_req, res) => {
       requests++;
       res.end('{}');
     });
