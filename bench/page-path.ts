@@ -3,16 +3,20 @@
 // a child process (so its CPU is its own) follows every listing a sync reads (each population's
 // users, each group's members and parents) through `fetchListingPages` on a few lanes, as the
 // workflow's lanes would, and prints its CPU per page. `npm run bench:pages -- --users 20000`.
+// `--floor <step>` follows the same pages with the libraries alone (got or Node's https, then
+// JSON.parse, then one pg statement a page), so what the sync adds to them is measured apart.
 import { fork } from 'node:child_process';
+import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Command } from 'commander';
+import got from 'got';
 import { createHttp } from '../activities/pingone/http';
 import { fetchListingPages } from '../activities/pingone/listing-pages';
-import { USERNAME_PREFIXES } from '../activities/pingone/listings';
 import { RateBudgets } from '../activities/pingone/rate-budget';
 import { TokenCache } from '../activities/pingone/token';
-import { pingOneApiFor } from '../activities/connection';
+import { endpointsFor, pingOneApiFor } from '../activities/connection';
+import { LISTINGS, USERNAME_PREFIXES } from '../activities/pingone/listings';
 import { ProblemError } from '../activities/problem';
 import { openSnapshot } from '../activities/store/snapshots';
 import type { ListingRef } from '../contract/checkpoint';
@@ -20,6 +24,22 @@ import { loadConfig } from '../contract/config';
 import { generateDirectory } from '../sim/directory';
 import { openStore } from '../worker/wiring';
 import { benchWorkerNodeFlags, startStack } from './stack';
+
+/** How far the floor goes: Node's https alone, got alone, got and JSON.parse, or all three and pg. */
+const FLOOR_STEPS = ['https', 'fetch', 'parse', 'write'] as const;
+type FloorStep = (typeof FLOOR_STEPS)[number];
+
+/** A GET with Node's own https and its global keep-alive agent: what got costs is measured against it. */
+function httpsGet(url: string, headers: Record<string, string>): Promise<{ statusCode: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
 
 interface ChildReport {
   pages: number;
@@ -43,8 +63,10 @@ async function parent(): Promise<void> {
     .option('--pingone-limit <rps>', "the simulator's own limit (a sliding second); default: the budget, at least 100")
     .option('--split', 'split each population by username prefix, as a sync splits a large one')
     .option('--runs <n>', 'passes over the listings (the median is reported)', '3')
+    .option('--floor <upto>', "the libraries' floor, no validation, mapping, budget or rows: each page fetched with a bare got (fetch; or Node's own https: https), then parsed with JSON.parse (parse), then written whole as one pg parameter (write)")
     .parse()
     .opts();
+  if (opts.floor !== undefined && !FLOOR_STEPS.includes(opts.floor)) throw new Error(`--floor must be one of ${FLOOR_STEPS.join(', ')}`);
   const directory = generateDirectory({ seed: 42, users: Number(opts.users), groups: Number(opts.groups), applications: 10, populationShares: [0.73, 0.17, 0.06, 0.04], unrestrictedAppShare: 0.1 });
   const stack = await startStack(directory, Number(opts.latency), Number(opts.pingoneLimit ?? Math.max(Number(opts.budget), 100)));
   const reports: ChildReport[] = [];
@@ -58,6 +80,7 @@ async function parent(): Promise<void> {
       child.send({
         lanes: Number(opts.lanes),
         split: Boolean(opts.split),
+        floor: opts.floor as FloorStep | undefined,
         budget: { requestsPerSecond: Number(opts.budget), concurrency: Number(opts.concurrency) },
         environmentId: directory.environmentId,
         clientId: stack.client.clientId,
@@ -88,7 +111,7 @@ async function parent(): Promise<void> {
 }
 
 async function child(): Promise<void> {
-  const job = await new Promise<{ lanes: number; split: boolean; budget: { requestsPerSecond: number; concurrency: number }; environmentId: string; clientId: string; clientSecret: string; populations: string[]; groups: string[] }>((resolve) =>
+  const job = await new Promise<{ lanes: number; split: boolean; floor?: FloorStep; budget: { requestsPerSecond: number; concurrency: number }; environmentId: string; clientId: string; clientSecret: string; populations: string[]; groups: string[] }>((resolve) =>
     process.once('message', (m) => resolve(m as never)),
   );
   const config = loadConfig();
@@ -115,6 +138,15 @@ async function child(): Promise<void> {
   let pages = 0;
   let kept = 0;
   let limited = 0;
+  let floorToken = '';
+  if (job.floor) {
+    // A logged table, as the store's are; the page is kept whole.
+    await sql.query('CREATE TABLE IF NOT EXISTS bench_floor_pages (body text)');
+    await sql.query('TRUNCATE bench_floor_pages');
+    const { tokenUrl } = endpointsFor(pingOne, policy);
+    const answer = await got.post(tokenUrl, { username: job.clientId, password: job.clientSecret, form: { grant_type: 'client_credentials' } }).json<{ access_token: string }>();
+    floorToken = answer.access_token;
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const lane = async () => {
@@ -139,7 +171,39 @@ async function child(): Promise<void> {
       } while (url || resumed);
     }
   };
-  await Promise.all(Array.from({ length: job.lanes }, lane));
+  // The floor: what got, JSON.parse and pg cost a page with nothing of the sync's own around them.
+  // It keeps the page whole (one text parameter), the least a reader that stores a page can write.
+  const floorLane = async () => {
+    for (let listing = listings.shift(); listing; listing = listings.shift()) {
+      for (let url: string | undefined = api.environmentUrl(LISTINGS[listing.kind].path(listing)); url; ) {
+        const headers = { authorization: `Bearer ${floorToken}` };
+        const answer: { statusCode: number; body: Buffer } = job.floor === 'https'
+          ? await httpsGet(url, headers)
+          : await got.get(url, { headers, responseType: 'buffer', throwHttpErrors: false, retry: { limit: 0 } });
+        if (answer.statusCode === 429) {
+          limited++;
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        pages++;
+        if (job.floor === 'fetch' || job.floor === 'https') {
+          // The next link without parsing the page (the simulator writes `_links` first).
+          const head: string = answer.body.toString('latin1', 0, 2048);
+          url = /"next":\{"href":"([^"]+)"/.exec(head)?.[1];
+          continue;
+        }
+        // Pages of ids as the sync reads them (Latin-1 first: listings.ts idsAndNextLink), users' as
+        // UTF-8. A page read as Latin-1 is written as that text: beyond ASCII its characters are not
+        // the page's, but the floor measures the cost of writing a page's text, not what it says.
+        const text = answer.body.toString(LISTINGS[listing.kind].keptText ? 'latin1' : 'utf8');
+        const page = JSON.parse(text) as { _embedded?: Record<string, unknown[]>; _links?: { next?: { href?: string } } };
+        if (job.floor === 'write') await sql.query('INSERT INTO bench_floor_pages (body) VALUES ($1)', [text]);
+        kept += Object.values(page._embedded ?? {})[0]?.length ?? 0;
+        url = page._links?.next?.href;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.lanes }, job.floor ? floorLane : lane));
   const cpu = process.cpuUsage(cpu0);
   const report: ChildReport = { pages, kept, limited, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   process.send?.(report, () => process.exit(0));
