@@ -46,6 +46,28 @@ describe('FileWriter', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
+  it('writes bytes with one byte replaced, across buffer edges, and takes back the last one written', async () => {
+    // Records' lines as the store sends them (Sql.copyLines), in chunks that end anywhere.
+    const records = Array.from({ length: 6000 }, (_, i) => JSON.stringify({ id: `u${i}`, name: `Šimić 名前 ${'x'.repeat(i % 300)}` }));
+    const lines = Buffer.from(records.map((r) => `${r}\n`).join(''));
+    const path = join(dir, 'replaced.json');
+    const out = await FileWriter.open(path, 'create');
+    await out.write('[');
+    let replaced = 0;
+    for (let at = 0, size = 1; at < lines.length; at += size, size = (size * 7 + 13) % 90_000 + 1) {
+      replaced += await out.writeReplacing(lines.subarray(at, at + size), 0x0a, 0x2c);
+    }
+    expect(lines.length).toBeGreaterThan(4 * CHUNK_BYTES);
+    expect(replaced).toBe(records.length);
+    expect(out.unwriteLast(0x2c)).toBe(true);
+    expect(out.unwriteLast(0x2c)).toBe(false);
+    await out.write(']');
+    await out.close();
+    const written = await readFile(path);
+    expect(out.bytes).toBe(written.length);
+    expect(JSON.parse(written.toString('utf8'))).toEqual(records.map((r) => JSON.parse(r)));
+  });
+
   it('appends to an existing file when opened to append, and empties it when opened to create', async () => {
     const path = join(dir, 'appended.json');
     await writeFile(path, 'head,');

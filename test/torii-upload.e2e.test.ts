@@ -41,6 +41,10 @@ function countingStore(sql: Sql): Sql & { queries: number } {
       counted.queries++;
       return sql.transaction(body);
     },
+    copyLines: (text: string, params: string[]) => {
+      counted.queries++;
+      return sql.copyLines(text, params);
+    },
     close: () => Promise.resolve(),
   };
   return counted;

@@ -1,6 +1,7 @@
 // Reads a finalized snapshot as the Torii file's records, in the order the file lists them, each
-// record already JSON text written by PostgreSQL, streamed through a cursor in bounded batches so
-// the file streams from the store without the directory ever being in memory.
+// record already JSON text written by PostgreSQL, streamed as lines of bytes (Sql.copyLines: COPY
+// from PostgreSQL) so the file streams from the store without the directory ever being in memory,
+// and no record becomes a JS string on the way.
 import { ANCESTRY, OPEN_TO_EVERY_USER } from './access';
 import type { SnapshotKey } from './pages';
 import { forWholeSnapshot, type Sql } from './sql';
@@ -15,31 +16,23 @@ export interface SentUserFields {
   external_status: string;
 }
 
-/** One record of the file, as the JSON text that goes into it. */
-export interface RecordRow {
-  record: string;
-}
+/** Takes a chunk of record lines (each record's JSON text and a newline; a record may span chunks). */
+export type OnLines = (lines: Buffer) => Promise<void>;
 
 /**
- * Runs `text` as one cursor in one transaction and hands its rows to `onRows` `batch` at a time.
- * One plan and one pass over the snapshot: paging by keyset ran the query once per batch, and the
- * users' roles rescanned every group membership each time (20 batches at 100,000 users, 200 at
- * 1,000,000). In a transaction set for a whole snapshot (sql.ts forWholeSnapshot).
+ * Streams `text`'s records as lines, in one transaction set for a whole snapshot (sql.ts
+ * forWholeSnapshot). One plan and one pass over the snapshot: paging by keyset ran the query once
+ * per batch, and the users' roles rescanned every group membership each time.
  */
-async function eachBatch(sql: Sql, text: string, params: unknown[], batch: number, onRows: (rows: RecordRow[]) => Promise<void>): Promise<void> {
+async function eachLines(sql: Sql, text: string, params: string[], onLines: OnLines): Promise<void> {
   await sql.transaction(async (tx) => {
     await forWholeSnapshot(tx);
-    // A cursor is planned for its first tenth by default (cursor_tuple_fraction 0.1): with the
-    // statistics of a snapshot written since the last ANALYZE, that chose a nested loop re-running
-    // the users' roles aggregate once per user (minutes for 50,000 users). Every row is read.
+    // Where lines come through a cursor (the embedded store), it is planned for its first tenth by
+    // default (cursor_tuple_fraction 0.1): with the statistics of a snapshot written since the last
+    // ANALYZE, that chose a nested loop re-running the users' roles aggregate once per user
+    // (minutes for 50,000 users). Every row is read.
     await tx.exec('SET LOCAL cursor_tuple_fraction = 1.0');
-    await tx.query(`DECLARE file_records NO SCROLL CURSOR FOR ${text}`, params);
-    for (;;) {
-      const { rows } = await tx.query<RecordRow>(`FETCH ${batch} FROM file_records`);
-      if (rows.length === 0) break;
-      await onRows(rows);
-    }
-    await tx.exec('CLOSE file_records');
+    for await (const lines of tx.copyLines(text, params)) await onLines(lines);
   });
 }
 
@@ -52,8 +45,8 @@ async function eachBatch(sql: Sql, text: string, params: unknown[], batch: numbe
  * user sent, in user id order. Roles are the names of every group a user is in, directly or through
  * nesting, sorted; a user sent as deleted has none and no sign-on (it is not in this listing).
  */
-export async function eachSentUserBatch(sql: Sql, key: SnapshotKey, batch: number, onRows: (rows: RecordRow[]) => Promise<void>): Promise<void> {
-  await eachBatch(
+export async function eachSentUserLines(sql: Sql, key: SnapshotKey, onLines: OnLines): Promise<void> {
+  await eachLines(
     sql,
     `WITH RECURSIVE ${ANCESTRY},
      roles AS MATERIALIZED (
@@ -76,8 +69,7 @@ export async function eachSentUserBatch(sql: Sql, key: SnapshotKey, batch: numbe
       WHERE s.connection_id = $1 AND s.snapshot_id = $2
       ORDER BY s.user_id`,
     [key.connectionId, key.snapshotId],
-    batch,
-    onRows,
+    onLines,
   );
 }
 
@@ -105,14 +97,8 @@ const LICENSE_USER_RECORD = `'{"email":' || to_json(s.email) || ',"licenseStatus
   || CASE WHEN s.external_status = 'enabled' THEN '"active"' ELSE '"inactive"' END || '}' AS record`;
 
 /** `{"email","licenseStatus"}` per user of one license who is sent active, in user id order. */
-export async function eachLicenseUserBatch(
-  sql: Sql,
-  key: SnapshotKey,
-  license: LicenseRow,
-  batch: number,
-  onRows: (rows: RecordRow[]) => Promise<void>,
-): Promise<void> {
-  const [text, params] = license.open_to_every_user
+export async function eachLicenseUserLines(sql: Sql, key: SnapshotKey, license: LicenseRow, onLines: OnLines): Promise<void> {
+  const [text, params]: [string, string[]] = license.open_to_every_user
     ? [
         `SELECT ${LICENSE_USER_RECORD} FROM snapshot_sent_users s
           WHERE s.connection_id = $1 AND s.snapshot_id = $2 AND s.status = 'active'
@@ -127,5 +113,5 @@ export async function eachLicenseUserBatch(
           ORDER BY au.user_id`,
         [key.connectionId, key.snapshotId, license.app_id],
       ];
-  await eachBatch(sql, text, params, batch, onRows);
+  await eachLines(sql, text, params, onLines);
 }

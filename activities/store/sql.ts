@@ -1,7 +1,8 @@
 // The store's one seam: a tiny SQL interface that both PostgreSQL (through `pg`) and the embedded
 // default (PGlite, PostgreSQL compiled to WebAssembly) implement, so every query is written once.
 import { mkdir } from 'node:fs/promises';
-import { Pool, types } from 'pg';
+import { escapeLiteral, Pool, type PoolClient, types } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { redact } from '../../contract/redact';
 
 export interface Sql {
@@ -14,6 +15,13 @@ export interface Sql {
    * A page needs none: it is written in one statement (store/pages.ts).
    */
   transaction<T>(body: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Streams the rows of `text`, a query of one text column whose values hold no control character
+   * (JSON text written by to_json), as bytes: each value followed by a newline. PostgreSQL sends
+   * them with COPY, so no row becomes a JS object or string on the way; `params` (strings) are
+   * written into the statement as literals by pg's escapeLiteral, since COPY takes no parameters.
+   */
+  copyLines(text: string, params: string[]): AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -64,31 +72,69 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
     const result = await q.query(text, params as unknown[]);
     return { rows: result.rows };
   };
+  const copyLines = (client: PoolClient, text: string, params: string[]): AsyncIterable<Buffer> =>
+    // CSV with a delimiter and a quote (0x01, 0x02) that to_json never leaves unescaped: no value is
+    // quoted or escaped, so each line is the value's own bytes.
+    client.query(copyTo(`COPY (${withLiterals(text, params)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
   return {
     query: wrap(pool),
     exec: async (text) => void (await pool.query(text)),
+    copyLines: (text, params) => withPooledClient(pool, (client) => copyLines(client, text, params)),
     async transaction(body) {
       const client = await pool.connect();
+      // A COPY not read to its end leaves the connection in the middle of it: no ROLLBACK can follow,
+      // so the connection is closed instead, which ends the transaction on the server.
+      let copying = false;
       try {
         await client.query('BEGIN');
         const inner: Sql = {
           query: wrap(client),
           exec: async (text) => void (await client.query(text)),
+          copyLines: (text, params) => (async function* () {
+            copying = true;
+            yield* copyLines(client, text, params);
+            copying = false;
+          })(),
           transaction: (nested) => nested(inner),
           close: async () => undefined,
         };
         const result = await body(inner);
         await client.query('COMMIT');
+        client.release();
         return result;
       } catch (err) {
+        if (copying) {
+          client.release(true);
+          throw err;
+        }
         await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
         client.release();
+        throw err;
       }
     },
     close: () => pool.end(),
   };
+}
+
+/** `text` with each `$n` replaced by `params[n - 1]` as a quoted literal; every `$` in `text` must be a parameter. */
+export function withLiterals(text: string, params: string[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = params[Number(n) - 1];
+    if (typeof value !== 'string') throw new Error(`copyLines: no string for parameter $${n}`);
+    return escapeLiteral(value);
+  });
+}
+
+/** The lines of a COPY on a client taken from the pool for as long as they are read; closed, not returned, if they are not read to their end. */
+async function* withPooledClient(pool: Pool, lines: (client: PoolClient) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const client = await pool.connect();
+  let read = false;
+  try {
+    yield* lines(client);
+    read = true;
+  } finally {
+    client.release(!read);
+  }
 }
 
 function logIdleError(err: Error): void {
@@ -108,11 +154,18 @@ export async function embeddedStore(dataDir: string): Promise<Sql> {
   return {
     query: wrap(db),
     exec: async (text) => void (await db.exec(text)),
+    // Outside a transaction a cursor cannot live: the rows are read at once (the file reads its
+    // records in one, file-rows.ts, and so streams them).
+    copyLines: (text, params) => (async function* () {
+      const { rows } = await db.query(text, params);
+      for (let at = 0; at < rows.length; at += 1000) yield linesOf(rows.slice(at, at + 1000));
+    })(),
     transaction: (body) =>
       db.transaction(async (tx) => {
         const inner: Sql = {
           query: wrap(tx),
           exec: async (text) => void (await tx.exec(text)),
+          copyLines: (text, params) => cursorLines(tx, text, params),
           transaction: (nested) => nested(inner),
           close: async () => undefined,
         };
@@ -120,4 +173,19 @@ export async function embeddedStore(dataDir: string): Promise<Sql> {
       }),
     close: () => db.close(),
   };
+}
+
+function linesOf(rows: unknown[]): Buffer {
+  return Buffer.from(`${rows.map((row) => Object.values(row as Record<string, string>)[0]).join('\n')}\n`);
+}
+
+/** Rows fetched from a cursor in the current transaction, as copyLines' bytes: PGlite has no COPY to a stream. */
+async function* cursorLines(tx: { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }, text: string, params: string[]): AsyncGenerator<Buffer> {
+  await tx.query(`DECLARE copy_lines NO SCROLL CURSOR FOR ${text}`, params);
+  for (;;) {
+    const { rows } = await tx.query('FETCH 1000 FROM copy_lines');
+    if (rows.length === 0) break;
+    yield linesOf(rows);
+  }
+  await tx.query('CLOSE copy_lines');
 }

@@ -38,6 +38,36 @@ export class FileWriter {
     else this.filled += this.buffer.write(text, this.filled);
   }
 
+  /**
+   * Appends `bytes` with every `from` byte among them written as `to`; answers how many were. Each
+   * piece is copied into the buffer before it is flushed, never flushed after, so the last byte
+   * written stays in the buffer until the next write (unwriteLast).
+   */
+  async writeReplacing(bytes: Buffer, from: number, to: number): Promise<number> {
+    let replaced = 0;
+    for (let at = 0; at < bytes.length; ) {
+      if (this.filled === this.buffer.length) await this.flush();
+      const copied = bytes.copy(this.buffer, this.filled, at, Math.min(bytes.length, at + this.buffer.length - this.filled));
+      const piece = this.buffer.subarray(this.filled, this.filled + copied);
+      for (let i = piece.indexOf(from); i !== -1; i = piece.indexOf(from, i + 1)) {
+        piece[i] = to;
+        replaced++;
+      }
+      this.filled += copied;
+      this.bytes += copied;
+      at += copied;
+    }
+    return replaced;
+  }
+
+  /** Takes back the last byte written if it is `byte` and still in the buffer; answers whether it did. */
+  unwriteLast(byte: number): boolean {
+    if (this.filled === 0 || this.buffer[this.filled - 1] !== byte) return false;
+    this.filled--;
+    this.bytes--;
+    return true;
+  }
+
   /** Appends every byte of the file at `path`, read into this writer's buffer. */
   async append(path: string): Promise<void> {
     const source = await open(path, 'r');

@@ -2,14 +2,14 @@
 // batches straight to disk: memory stays flat however large the directory.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { eachLicenseUserBatch, eachSentUserBatch, licenses, type LicenseRow, type RecordRow } from '../store/file-rows';
+import { eachLicenseUserLines, eachSentUserLines, licenses, type LicenseRow, type OnLines } from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
 import { FOLDER_MODE } from '../staged-files';
 import { FileWriter } from './file-bytes';
 
-/** Records per fetch from the store's cursor. */
-const BATCH = 1000;
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 
 export interface WrittenFile {
   path: string;
@@ -63,11 +63,8 @@ export async function writePart(path: string, fill: (out: FileWriter) => Promise
 
 /** `{"users":[…],` */
 async function writeUsers(sql: Sql, key: SnapshotKey, out: FileWriter): Promise<number> {
-  let users = 0;
   await out.write('{"users":[');
-  await eachSentUserBatch(sql, key, BATCH, async (rows) => {
-    users = await writeRecords(out, rows, users);
-  });
+  const users = await writeRecordLines(out, (onLines) => eachSentUserLines(sql, key, onLines));
   await out.write('],');
   return users;
 }
@@ -90,19 +87,20 @@ async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, o
 }
 
 /** A license's users, comma-separated; answers how many. The store writes each record's JSON text (store/file-rows.ts). */
-async function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
-  let users = 0;
-  await eachLicenseUserBatch(sql, key, license, BATCH, async (rows) => {
-    users = await writeRecords(out, rows, users);
-  });
-  return users;
+function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
+  return writeRecordLines(out, (onLines) => eachLicenseUserLines(sql, key, license, onLines));
 }
 
-/** Appends the rows' records comma-separated, after the `written` records before them; answers how many there are now. */
-async function writeRecords(out: FileWriter, rows: RecordRow[], written: number): Promise<number> {
-  for (const row of rows) {
-    if (written++) await out.write(',');
-    await out.write(row.record);
-  }
-  return written;
+/**
+ * Writes the records `read` streams as lines, comma-separated; answers how many. A record's JSON
+ * text holds no raw newline (to_json escapes every control character), so each newline ends a
+ * record: it is written as the comma before the next, and the last one is taken back.
+ */
+async function writeRecordLines(out: FileWriter, read: (onLines: OnLines) => Promise<void>): Promise<number> {
+  let records = 0;
+  await read(async (lines) => {
+    records += await out.writeReplacing(lines, NEWLINE, COMMA);
+  });
+  if (records > 0 && !out.unwriteLast(COMMA)) throw new Error('The store sent a Torii file record without its closing newline.');
+  return records;
 }

@@ -133,7 +133,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 /** The embedded store is the worker process's alone (PGlite has one owner): the test cannot read it. */
 function storeOfTheWorkerProcess(): Sql {
   const refuse = () => Promise.reject(new Error('the embedded store belongs to the worker process; this harness cannot query it'));
-  return { query: refuse, exec: refuse, transaction: refuse, close: async () => undefined };
+  return {
+    query: refuse,
+    exec: refuse,
+    transaction: refuse,
+    copyLines: () => ({ [Symbol.asyncIterator]: () => ({ next: refuse }) }),
+    close: async () => undefined,
+  };
 }
 
 /** A fresh connection id, so tests sharing one database never see each other's snapshots. */
