@@ -99,6 +99,8 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
           close: async () => undefined,
         };
         const result = await body(inner);
+        // A COPY its caller stopped reading without an error: nothing may be committed after it.
+        if (copying) throw new Error('A COPY in this transaction was not read to its end.');
         await client.query('COMMIT');
         client.release();
         return result;
@@ -117,7 +119,7 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
 }
 
 /** `text` with each `$n` replaced by `params[n - 1]` as a quoted literal; every `$` in `text` must be a parameter. */
-export function withLiterals(text: string, params: string[]): string {
+function withLiterals(text: string, params: string[]): string {
   return text.replace(/\$(\d+)/g, (_, n: string) => {
     const value = params[Number(n) - 1];
     if (typeof value !== 'string') throw new Error(`copyLines: no string for parameter $${n}`);

@@ -1,5 +1,5 @@
-// Writes a finalized snapshot as Torii's custom-integration JSON file, streamed from the store in
-// batches straight to disk: memory stays flat however large the directory.
+// Writes a finalized snapshot as Torii's custom-integration JSON file, streamed from the store as
+// record lines straight to disk: memory stays flat however large the directory.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { eachLicenseUserLines, eachSentUserLines, licenses, type LicenseRow, type OnLines } from '../store/file-rows';
