@@ -141,6 +141,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
       await admin.connect();
       await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
       await admin.end();
+      // A caller that fails before it stops the cluster (a benchmark whose simulator would not
+      // start, a script that exits on an error) must not leave a postgres and its files behind.
+      process.once('exit', () => stopPostgres(cluster));
       return cluster;
     } catch (err) {
       const exited = child.exitCode !== null || child.signalCode !== null;
@@ -151,8 +154,12 @@ export async function startPostgres(): Promise<PostgresCluster> {
   }
 }
 
-/** Stop the cluster at once (no clean shutdown needed) and delete its files. Synchronous so it can run on exit. */
+const stopped = new WeakSet<PostgresCluster>();
+
+/** Stop the cluster at once (no clean shutdown needed) and delete its files; a second call does nothing. Synchronous so it can run on exit. */
 export function stopPostgres(cluster: PostgresCluster): void {
+  if (stopped.has(cluster)) return;
+  stopped.add(cluster);
   if (cluster.process.exitCode === null && cluster.process.signalCode === null) {
     const [cmd, args] = command(cluster, 'pg_ctl', ['stop', '-D', cluster.dataDir, '-m', 'immediate', '-w']);
     const res = spawnSync(cmd, args, { stdio: 'ignore', timeout: 15_000 });

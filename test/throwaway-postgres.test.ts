@@ -1,0 +1,45 @@
+// The throwaway PostgreSQL cluster the tests, benchmarks and scripts start (dev/postgres.ts): a
+// process that fails before it stops its cluster (a benchmark whose simulator would not start) must
+// not leave a postgres running and its files behind. Observed from outside: the cluster's folder
+// and whether anything still answers on its port.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Whether something accepts a TCP connection on localhost:port now. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: 'localhost', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('a throwaway PostgreSQL cluster', () => {
+  it('is stopped and removed when the process that started it exits on an error', async () => {
+    const root = join(__dirname, '..');
+    const script = `
+      const { startPostgres } = require('./dev/postgres');
+      (async () => {
+        const cluster = await startPostgres();
+        process.stdout.write(JSON.stringify({ port: cluster.port, dir: cluster.dir }));
+        throw new Error('the caller failed before it stopped the cluster');
+      })().catch(() => process.exit(1));`;
+    const failed = await run(process.execPath, ['-r', join(root, 'test', 'support', 'swc-register.js'), '-e', script], { cwd: root }).then(
+      () => undefined,
+      (err: { code?: number; stdout?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    const { port, dir } = JSON.parse(failed?.stdout ?? '{}') as { port: number; dir: string };
+    expect(port).toBeGreaterThan(0);
+    expect(existsSync(dir)).toBe(false);
+    expect(await answers(port)).toBe(false);
+  }, 60_000);
+});
