@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import got from 'got';
 import { createHttp } from '../activities/pingone/http';
 import { fetchListingPages } from '../activities/pingone/listing-pages';
@@ -63,10 +63,9 @@ async function parent(): Promise<void> {
     .option('--pingone-limit <rps>', "the simulator's own limit (a sliding second); default: the budget, at least 100")
     .option('--split', 'split each population by username prefix, as a sync splits a large one')
     .option('--runs <n>', 'passes over the listings (the median is reported)', '3')
-    .option('--floor <upto>', "the libraries' floor, no validation, mapping, budget or rows: each page fetched with a bare got (fetch; or Node's own https: https), then parsed with JSON.parse (parse), then written whole as one pg parameter (write)")
+    .addOption(new Option('--floor <step>', "the libraries' floor, no validation, mapping, budget or rows: each page fetched with Node's own https (https) or a bare got (fetch), then parsed with JSON.parse (parse), then written whole as one pg parameter (write)").choices(FLOOR_STEPS))
     .parse()
     .opts();
-  if (opts.floor !== undefined && !FLOOR_STEPS.includes(opts.floor)) throw new Error(`--floor must be one of ${FLOOR_STEPS.join(', ')}`);
   const directory = generateDirectory({ seed: 42, users: Number(opts.users), groups: Number(opts.groups), applications: 10, populationShares: [0.73, 0.17, 0.06, 0.04], unrestrictedAppShare: 0.1 });
   const stack = await startStack(directory, Number(opts.latency), Number(opts.pingoneLimit ?? Math.max(Number(opts.budget), 100)));
   const reports: ChildReport[] = [];
