@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -18,6 +17,7 @@ import { startCodecServer } from '../client/codec-server';
 import { repoRoot } from '../dev/dev-server';
 import { AesGcmPayloadCodec } from '../contract/codec';
 import type { SyncResult } from '../contract/sync';
+import { acceptsOnLoopback } from './support/loopback';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot(), 'test-output', 'screenshots');
@@ -71,18 +71,6 @@ async function stopDemo(demo: RunningDemo | undefined): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => demo.process.once('exit', (code) => resolve(code)));
   demo.process.kill('SIGINT');
   return exited;
-}
-
-/** Whether something on loopback accepts a TCP connection on `port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Resolves once the page's visible text holds `text` (the UI renders decoded payloads after fetching them). */
@@ -249,9 +237,9 @@ describeWithChromium('the Temporal UI of the demo, in Chromium', () => {
     const server = running.output.map((line) => /^Server:\s+localhost:(\d+)/.exec(line)?.[1]).find(Boolean);
     const ui = new URL(running.workflowUrl);
     expect(server).toBeDefined();
-    expect(await accepts(Number(server))).toBe(true);
+    expect(await acceptsOnLoopback(Number(server))).toBe(true);
     expect(await stopDemo(running)).toBe(0);
-    expect(await accepts(Number(server))).toBe(false);
-    expect(await accepts(Number(ui.port))).toBe(false);
+    expect(await acceptsOnLoopback(Number(server))).toBe(false);
+    expect(await acceptsOnLoopback(Number(ui.port))).toBe(false);
   });
 });

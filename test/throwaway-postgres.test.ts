@@ -4,23 +4,11 @@
 // and whether anything still answers on its port.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { acceptsOnLoopback } from './support/loopback';
 
 const run = promisify(execFile);
-
-/** Whether something accepts a TCP connection on localhost:port now. */
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: 'localhost', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('a throwaway PostgreSQL cluster', () => {
   it('is stopped and removed when the process that started it exits on an error', async () => {
@@ -40,6 +28,6 @@ describe('a throwaway PostgreSQL cluster', () => {
     const { port, dir } = JSON.parse(failed?.stdout ?? '{}') as { port: number; dir: string };
     expect(port).toBeGreaterThan(0);
     expect(existsSync(dir)).toBe(false);
-    expect(await answers(port)).toBe(false);
+    expect(await acceptsOnLoopback(port)).toBe(false);
   }, 60_000);
 });
