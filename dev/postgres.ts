@@ -141,9 +141,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       await admin.connect();
       await admin.query(`CREATE DATABASE ${TEST_DATABASE}`);
       await admin.end();
-      // A caller that fails before it stops the cluster (a benchmark whose simulator would not
-      // start, a script that exits on an error) must not leave a postgres and its files behind.
-      process.once('exit', () => stopPostgres(cluster));
+      stopWhenProcessEnds(cluster);
       return cluster;
     } catch (err) {
       const exited = child.exitCode !== null || child.signalCode !== null;
@@ -151,6 +149,22 @@ export async function startPostgres(): Promise<PostgresCluster> {
       stopPostgres(cluster);
       throw err;
     }
+  }
+}
+
+/**
+ * A process that ends before it stops its cluster (jest crashing or killed before its teardown, a
+ * benchmark whose simulator would not start, Ctrl-C) must not leave a postgres and its files
+ * behind: the cluster is stopped on exit, and on SIGINT, SIGTERM or SIGHUP, after which the signal
+ * takes its default action.
+ */
+function stopWhenProcessEnds(cluster: PostgresCluster): void {
+  process.once('exit', () => stopPostgres(cluster));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stopPostgres(cluster);
+      process.kill(process.pid, signal); // this listener is gone now, so this takes the default action
+    });
   }
 }
 

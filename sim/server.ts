@@ -36,7 +36,7 @@ export interface SimServerSpec<Kind extends string> {
   /** Read per request, so a test can change it while running. */
   latencyMs?: () => number;
   /** Bytes a second this request's body is read at (0: never read, a stalled receiver); undefined: as fast as it comes. */
-  readBytesPerSecond?: (method: string, path: string) => number | undefined;
+  readBytesPerSecond?: (kind: Kind) => number | undefined;
 }
 
 export interface SimServer<Kind extends string> {
@@ -60,22 +60,24 @@ export async function startSimServer<Kind extends string>(spec: SimServerSpec<Ki
   const { key, certificate } = simulatorTls();
   const server = createServer({ key, cert: certificate }, (incoming, outgoing) => {
     const body = requestBody(incoming.headers['content-length']);
-    const pace = bodyPace(incoming, spec.readBytesPerSecond?.(incoming.method ?? 'GET', (incoming.url ?? '/').split('?')[0]));
+    // Classified on arrival: the kind decides how fast its body is read, and then how it is answered.
+    const url = new URL(incoming.url ?? '/', 'https://sim');
+    const method = incoming.method ?? 'GET';
+    const kind = spec.classify(method, url.pathname, url.searchParams);
+    const pace = bodyPace(incoming, spec.readBytesPerSecond?.(kind));
     incoming.on('data', (chunk: Buffer) => {
       if (!body.add(chunk)) incoming.destroy();
       pace(chunk.length);
     });
     incoming.on('end', () => {
-      const url = new URL(incoming.url ?? '/', 'https://sim');
       const req: SimRequest = {
-        method: incoming.method ?? 'GET',
+        method,
         path: url.pathname,
         query: url.search.replace(/^\?/, ''),
         params: url.searchParams,
         headers: incoming.headers,
         body: body.bytes(),
       };
-      const kind = spec.classify(req.method, req.path, req.params);
       const record: RequestRecord<Kind> = { at: Date.now(), method: req.method, path: req.path, query: req.query, status: 0, kind };
       requests.push(record);
       // The latency is from the request's arrival to its answer, the simulator's own work of

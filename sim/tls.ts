@@ -24,9 +24,14 @@ export interface SimulatorTls {
   certificate: Buffer;
 }
 
+/** The absolute path of the folder the simulators' key and certificate live in. */
+function simulatorTlsDirectory(): string {
+  return join(repoRoot(), DIRECTORY);
+}
+
 /** The absolute path of the simulators' certificate (PEM), the file NODE_EXTRA_CA_CERTS names. */
 export function simulatorCertificateFile(): string {
-  return join(repoRoot(), DIRECTORY, CERTIFICATE);
+  return join(simulatorTlsDirectory(), CERTIFICATE);
 }
 
 /**
@@ -44,8 +49,7 @@ export function makeLocalhostCertificate(directory: string, days: number): { key
 
 /** Makes the key and certificate unless a usable pair is there; safe when two runs start at once. */
 export function ensureSimulatorCertificate(): void {
-  const directory = join(repoRoot(), DIRECTORY);
-  const certificateFile = join(directory, CERTIFICATE);
+  const directory = simulatorTlsDirectory();
   if (usable(directory)) return;
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(dirname(directory), { recursive: true });
@@ -57,7 +61,7 @@ export function ensureSimulatorCertificate(): void {
       renameSync(staging, directory);
     } catch (error) {
       // Another run made the pair first: keep its pair, which the scripts already point at.
-      if (!existsSync(certificateFile)) throw error;
+      if (!existsSync(simulatorCertificateFile())) throw error;
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -80,8 +84,7 @@ function usable(directory: string): boolean {
  * the cause.
  */
 export function simulatorTls(): SimulatorTls {
-  const directory = join(repoRoot(), DIRECTORY);
-  const certificateFile = join(directory, CERTIFICATE);
+  const certificateFile = simulatorCertificateFile();
   if (!existsSync(certificateFile)) {
     throw new Error(`the simulators' certificate ${certificateFile} is missing: run \`npm run simulator-tls\` (npm test, npm run demo and npm run bench do it first)`);
   }
@@ -89,7 +92,7 @@ export function simulatorTls(): SimulatorTls {
   if (!trusted || resolve(trusted) !== certificateFile) {
     throw new Error(`this process does not trust the simulators' certificate: start it with NODE_EXTRA_CA_CERTS=${join(DIRECTORY, CERTIFICATE)} (as npm test, npm run demo and npm run bench do), not ${trusted ? `NODE_EXTRA_CA_CERTS=${trusted}` : 'without it'}`);
   }
-  return { key: readFileSync(join(directory, KEY)), certificate: readFileSync(certificateFile) };
+  return { key: readFileSync(join(simulatorTlsDirectory(), KEY)), certificate: readFileSync(certificateFile) };
 }
 
 if (require.main === module) ensureSimulatorCertificate();

@@ -101,7 +101,7 @@ export async function startToriiSimulator(opts: ToriiSimulatorOptions): Promise<
     }
   };
 
-  const readBytesPerSecond = (method: string, path: string) => (classify(method, path) === 'presignedPut' ? settings.presignedPutBytesPerSecond : undefined);
+  const readBytesPerSecond = (kind: ToriiKind) => (kind === 'presignedPut' ? settings.presignedPutBytesPerSecond : undefined);
   const server = await startSimServer<ToriiKind>({ classify, handle, readBytesPerSecond });
   origin = server.origin;
   return {

@@ -72,40 +72,38 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
     const result = await q.query(text, params as unknown[]);
     return { rows: result.rows };
   };
-  const copyLines = (client: PoolClient, text: string, params: string[]): AsyncIterable<Buffer> =>
-    // CSV with a delimiter and a quote (0x01, 0x02) that to_json never leaves unescaped: no value is
-    // quoted or escaped, so each line is the value's own bytes.
-    client.query(copyTo(`COPY (${withLiterals(text, params)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
   return {
     query: wrap(pool),
     exec: async (text) => void (await pool.query(text)),
-    copyLines: (text, params) => withPooledClient(pool, (client) => copyLines(client, text, params)),
+    async *copyLines(text, params) {
+      const client = await pool.connect();
+      const copy = { unfinished: false };
+      try {
+        yield* copyOn(client, text, params, copy);
+      } finally {
+        client.release(copy.unfinished);
+      }
+    },
     async transaction(body) {
       const client = await pool.connect();
-      // A COPY not read to its end leaves the connection in the middle of it: no ROLLBACK can follow,
-      // so the connection is closed instead, which ends the transaction on the server.
-      let copying = false;
+      const copy = { unfinished: false };
       try {
         await client.query('BEGIN');
         const inner: Sql = {
           query: wrap(client),
           exec: async (text) => void (await client.query(text)),
-          copyLines: (text, params) => (async function* () {
-            copying = true;
-            yield* copyLines(client, text, params);
-            copying = false;
-          })(),
+          copyLines: (text, params) => copyOn(client, text, params, copy),
           transaction: (nested) => nested(inner),
           close: async () => undefined,
         };
         const result = await body(inner);
         // A COPY its caller stopped reading without an error: nothing may be committed after it.
-        if (copying) throw new Error('A COPY in this transaction was not read to its end.');
+        if (copy.unfinished) throw new Error('A COPY in this transaction was not read to its end.');
         await client.query('COMMIT');
         client.release();
         return result;
       } catch (err) {
-        if (copying) {
+        if (copy.unfinished) {
           client.release(true);
           throw err;
         }
@@ -127,16 +125,18 @@ function withLiterals(text: string, params: string[]): string {
   });
 }
 
-/** The lines of a COPY on a client taken from the pool for as long as they are read; closed, not returned, if they are not read to their end. */
-async function* withPooledClient(pool: Pool, lines: (client: PoolClient) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const client = await pool.connect();
-  let read = false;
-  try {
-    yield* lines(client);
-    read = true;
-  } finally {
-    client.release(!read);
-  }
+/**
+ * The lines of a COPY of `text` on `client`. CSV with a delimiter and a quote (0x01, 0x02) that
+ * to_json never leaves unescaped: no value is quoted or escaped, so each line is the value's own
+ * bytes. `copy.unfinished` is true until they are read to their end: a connection left in the
+ * middle of a COPY can take no other statement, not even a ROLLBACK, so its owner closes it
+ * instead of returning it to the pool (which ends a transaction on the server).
+ */
+async function* copyOn(client: PoolClient, text: string, params: string[], copy: { unfinished: boolean }): AsyncGenerator<Buffer> {
+  const statement = `COPY (${withLiterals(text, params)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`;
+  copy.unfinished = true;
+  yield* client.query(copyTo(statement));
+  copy.unfinished = false;
 }
 
 function logIdleError(err: Error): void {

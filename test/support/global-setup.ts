@@ -1,6 +1,6 @@
 // Owns jest's one-time setup: the test database and the Temporal CLI path shared by every test file.
 import { resolveTemporalCli } from '../../dev/dev-server';
-import { startPostgres, stopPostgres, type PostgresCluster } from '../../dev/postgres';
+import { startPostgres, type PostgresCluster } from '../../dev/postgres';
 
 // globalSetup and globalTeardown run in the same process, so globalThis carries the cluster across.
 export interface SupportState {
@@ -19,19 +19,8 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env.TEST_DATABASE_URL) {
     const started = Date.now();
     const cluster = await startPostgres();
+    // Stopped by globalTeardown, or by dev/postgres's own hooks if jest ends before it (a crash, a kill).
     state.postgres = cluster;
-    // If jest ends before globalTeardown (a crash, a kill), still do not leave a postgres and its files behind.
-    const cleanup = () => {
-      if (state.postgres) stopPostgres(state.postgres);
-      state.postgres = undefined;
-    };
-    process.once('exit', cleanup);
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(signal, () => {
-        cleanup();
-        process.kill(process.pid, signal); // our listener is gone now, so this takes the default action
-      });
-    }
     process.env.TEST_DATABASE_URL = cluster.url;
     process.env.TEST_DATABASE_LOCALE = cluster.locale;
     if (process.env.DEBUG_TEST_SUPPORT) {

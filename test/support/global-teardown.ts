@@ -6,6 +6,6 @@ export default async function globalTeardown(): Promise<void> {
   const state = (globalThis as Record<string, unknown>)[STATE_KEY] as SupportState | undefined;
   if (state?.postgres) {
     stopPostgres(state.postgres);
-    state.postgres = undefined; // so the exit and signal hooks do not try again
+    state.postgres = undefined;
   }
 }
