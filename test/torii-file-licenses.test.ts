@@ -1,5 +1,5 @@
 // The Torii file's licenses on real PostgreSQL, whichever kinds a snapshot has: licenses behind
-// groups (read in one statement, framed by PostgreSQL), licenses open to every user (copied from
+// groups (each license's holders read from the store), licenses open to every user (copied from
 // their users read once), both, or neither. Each file must parse as JSON and hold exactly the
 // oracle's users and licenses (test/oracle: PingOne's documented access rules), nobody's license
 // twice and no license missing where one kind borders the other.

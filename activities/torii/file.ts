@@ -2,7 +2,7 @@
 // record lines straight to disk: memory stays flat however large the directory.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { eachListedLicenseLines, eachOpenLicenseUserLines, eachSentUserLines, licenses, type OnLines } from '../store/file-rows';
+import { eachLicenseUserLines, eachSentUserLines, licenses, type LicenseRow, type OnLines } from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
 import { FOLDER_MODE } from '../staged-files';
@@ -69,29 +69,26 @@ async function writeUsers(sql: Sql, key: SnapshotKey, out: FileWriter): Promise<
   return users;
 }
 
-/**
- * `"licenses":[…]}`: first the licenses behind groups or admin roles, by name, read in one statement
- * (file-rows.ts eachListedLicenseLines); then the licenses open to every user, by name, each a copy
- * of `everyonePart`, their users read once, beside the first statement on another connection.
- */
+/** `"licenses":[…]}`; `everyonePart` holds the users of the licenses open to every user, read once. */
 async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, out: FileWriter): Promise<number> {
   const all = await licenses(sql, key);
-  const open = all.filter((license) => license.open_to_every_user);
+  const open = all.find((license) => license.open_to_every_user);
+  if (open) await writePart(everyonePart, (part) => writeLicenseUsers(sql, key, open, part));
+  let count = 0;
   await out.write('"licenses":[');
-  const [listedLines] = await Promise.all([
-    writeRecordLines(out, (onLines) => eachListedLicenseLines(sql, key, onLines)),
-    open.length > 0 ? writePart(everyonePart, (part) => writeRecordLines(part, (onLines) => eachOpenLicenseUserLines(sql, key, onLines))) : undefined,
-  ]);
-  let count = all.length - open.length;
-  // Each listed license is at least one line: none read while some are listed is a store that changed under the file.
-  if ((listedLines > 0) !== (count > 0)) throw new Error(`The store listed ${count} licenses behind groups or admin roles but sent ${listedLines} lines of them.`);
-  for (const license of open) {
+  for (const license of all) {
     await out.write(`${count++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
-    await out.append(everyonePart);
+    if (license.open_to_every_user) await out.append(everyonePart);
+    else await writeLicenseUsers(sql, key, license, out);
     await out.write(']}');
   }
   await out.write(']}');
   return count;
+}
+
+/** A license's users, comma-separated; answers how many. The store writes each record's JSON text (store/file-rows.ts). */
+function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
+  return writeRecordLines(out, (onLines) => eachLicenseUserLines(sql, key, license, onLines));
 }
 
 /**
