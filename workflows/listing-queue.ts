@@ -121,13 +121,17 @@ function followUp(cp: SyncCheckpoint, done: ListingState): FollowUp | undefined 
 
 /**
  * Drains `cp.listings` on `lanes.count` lanes. Answers false when it paused for continue-as-new;
- * `cp.listings` then holds exactly the open listings, each where it stands.
+ * `cp.listings` then holds exactly the open listings, each where it stands. `whenUsersListed` runs
+ * beside the lanes once no user listing is open or to come (none is running, queued, being
+ * planned, or may follow a split population's check), unless the queue pauses first; the queue
+ * answers only when it has ended.
  */
 export async function runListingQueue(
   connection: ConnectionArgs,
   cp: SyncCheckpoint,
   board: SyncProgressBoard,
   lanes: Lanes,
+  whenUsersListed?: () => Promise<void>,
 ): Promise<boolean> {
   const key = { connectionId: connection.connectionId, snapshotId: cp.snapshotId };
   let paused = false;
@@ -277,6 +281,13 @@ export async function runListingQueue(
       await followUps([listing]);
     }
   };
-  await Promise.all(Array.from({ length: lanes.count }, lane));
+  // A follow-up under way may still add a user listing (a split population's check lists it again whole).
+  const usersListed = () => !chainsToCome() && planning === 0;
+  const usersJob = async () => {
+    if (!whenUsersListed) return;
+    await condition(() => paused || usersListed());
+    if (!paused) await whenUsersListed();
+  };
+  await Promise.all([...Array.from({ length: lanes.count }, lane), usersJob()]);
   return !paused;
 }

@@ -99,16 +99,19 @@ export async function analyzeListing(sql: Sql): Promise<void> {
 /**
  * Derives access and writes the sent users (sent-users.ts) at once, on two store connections, each
  * in its own transaction: neither reads what the other writes, and each is one statement on one
- * core. Answers the admin-only apps' candidates.
+ * core. `sentUsersWritten`: the sync wrote them already, while its group listings went on
+ * (writeSentUsersApart). Answers the admin-only apps' candidates.
  */
-export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<AdminOnlyApplication[]> {
+export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null, sentUsersWritten = false): Promise<AdminOnlyApplication[]> {
   await analyzeListing(sql);
   const [admins] = await Promise.all([
     deriveAccess(sql, key),
-    sql.transaction(async (tx) => {
-      await forWholeSnapshot(tx);
-      await writeSentUsers(tx, key, previousSnapshotId);
-    }),
+    sentUsersWritten
+      ? undefined
+      : sql.transaction(async (tx) => {
+          await forWholeSnapshot(tx);
+          await writeSentUsers(tx, key, previousSnapshotId);
+        }),
   ]);
   return admins;
 }
