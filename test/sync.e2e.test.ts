@@ -54,7 +54,7 @@ describe('pingOneSync end to end', () => {
     expect(sortedFile(thirdFile)).toEqual(sortedFile(expectedToriiFile(directory, { previouslySent: expected2.file.users }).file));
   });
 
-  it('writes who is sent while the group listings go on, and planning access leaves it', async () => {
+  it('writes who is sent while the group listings go on, before anything reads it', async () => {
     const id = connectionId('e2e-sent');
     const result = await h.sync(h.input(id, client, directory));
     expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(expectedToriiFile(directory).file));
@@ -75,9 +75,10 @@ describe('pingOneSync end to end', () => {
     const at = (type: string, event: 'scheduled' | 'completed') => order.findIndex((o) => o.type === type && o.event === event);
     const lastAt = (type: string, event: 'scheduled' | 'completed') => order.map((o, i) => (o.type === type && o.event === event ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
     expect(order.filter((o) => o.type === 'writeSentUsers' && o.event === 'scheduled')).toHaveLength(1);
-    // Written after the user listings were planned (their end is the workflow's to know), and before access is planned.
+    // Written after the user listings were planned (their end is the workflow's to know), and
+    // before anything reads who is sent (finalizing counts them; the file lists them).
     expect(at('writeSentUsers', 'scheduled')).toBeGreaterThan(at('planUserChains', 'completed'));
-    expect(at('writeSentUsers', 'completed')).toBeLessThan(at('planAccess', 'scheduled'));
+    expect(at('writeSentUsers', 'completed')).toBeLessThan(at('finalizeSnapshot', 'scheduled'));
     // While group-scoped listings were still being read.
     expect(at('writeSentUsers', 'scheduled')).toBeLessThan(lastAt('fetchListingsTogether', 'completed'));
   });

@@ -121,17 +121,17 @@ function followUp(cp: SyncCheckpoint, done: ListingState): FollowUp | undefined 
 
 /**
  * Drains `cp.listings` on `lanes.count` lanes. Answers false when it paused for continue-as-new;
- * `cp.listings` then holds exactly the open listings, each where it stands. `whenUsersListed` runs
- * beside the lanes once no user listing is open or to come (none is running, queued, being
- * planned, or may follow a split population's check), unless the queue pauses first; the queue
- * answers only when it has ended.
+ * `cp.listings` then holds exactly the open listings, each where it stands. `whenUsersListed` is
+ * called once no user listing is open or to come (none is running, queued, being planned, or may
+ * follow a split population's check), unless the queue pauses first; what it starts is the
+ * caller's to await.
  */
 export async function runListingQueue(
   connection: ConnectionArgs,
   cp: SyncCheckpoint,
   board: SyncProgressBoard,
   lanes: Lanes,
-  whenUsersListed?: () => Promise<void>,
+  whenUsersListed?: () => void,
 ): Promise<boolean> {
   const key = { connectionId: connection.connectionId, snapshotId: cp.snapshotId };
   let paused = false;
@@ -286,7 +286,7 @@ export async function runListingQueue(
   const usersJob = async () => {
     if (!whenUsersListed) return;
     await condition(() => paused || usersListed());
-    if (!paused) await whenUsersListed();
+    if (!paused) whenUsersListed();
   };
   await Promise.all([...Array.from({ length: lanes.count }, lane), usersJob()]);
   return !paused;

@@ -48,7 +48,7 @@ export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoin
     const key: SnapshotKey = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
     const listing = await list(connection, key, cp, board);
     if (!listing.done) return await continueAsNew<typeof pingOneSync>(input, cp);
-    const access = await resolveAccess(connection, key, cp, board, listing.sentUsersWritten);
+    const access = await resolveAccess(connection, key, cp, board, listing.sentUsers);
     const settled = await settle(input, key, cp, access, board, guard);
     const published = await publish(input, key, cp, settled.apps, board);
     return await close(input, key, cp, { ...access, ...settled, ...published }, board);
@@ -110,21 +110,23 @@ function showCheckpoint(board: SyncProgressBoard, cp: SyncCheckpoint): void {
  * List: every listing to its end with the usage read beside it (on its own audit budget), and who
  * is sent written as soon as the user listings are complete, while the group listings go on.
  * `done` is false when the run should continue as new; the checkpoint's phase is `access` once
- * the listings are done, so a continued run only finishes the usage read. `sentUsersWritten` says
- * this run wrote who is sent (a continued run does not know it, and planning access writes them again).
+ * the listings are done, so a continued run only finishes the usage read. `sentUsers` is this
+ * run's write of who is sent, if it started one (a continued run does not know of it, and planning
+ * access writes them again); a run continuing as new waits for it first.
  */
-async function list(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<{ done: boolean; sentUsersWritten: boolean }> {
-  if (cp.phase !== 'listing') return { done: cp.usage ? await runUsageRead(connection, cp, board) : true, sentUsersWritten: false };
+async function list(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<{ done: boolean; sentUsers?: Promise<void> }> {
+  if (cp.phase !== 'listing') return { done: cp.usage ? await runUsageRead(connection, cp, board) : true };
   board.enterPhase('listing');
   const lanes = listingLanes(cp);
   // Syncs started before the usage read existed go without it.
   const readUsage = patched('usage-read');
-  let sentUsersWritten = false;
+  let sentUsers: Promise<void> | undefined;
   // Syncs started before the sent users were written during the listing write them when planning access.
   const writeSentUsers = patched('sent-users-during-listing')
-    ? async () => {
-        await store.writeSentUsers(key);
-        sentUsersWritten = true;
+    ? () => {
+        sentUsers = store.writeSentUsers(key);
+        // Awaited by planning access, or before continuing as new; a sync failing first has its own failure.
+        sentUsers.catch(() => undefined);
       }
     : undefined;
   const [listed, usageRead] = await Promise.all([
@@ -132,15 +134,19 @@ async function list(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckp
     readUsage ? runUsageRead(connection, cp, board) : Promise.resolve(true),
   ]);
   if (listed) Object.assign(cp, { phase: 'access', listings: [] });
-  return { done: listed && usageRead, sentUsersWritten };
+  const done = listed && usageRead;
+  if (!done) await sentUsers;
+  return { done, sentUsers };
 }
 
 type ResolvedAccess = Awaited<ReturnType<typeof resolveAccess>>;
 
 /** Resolve access: who may use which app, in the store; admin-only apps read their candidates' roles. */
-async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard, sentUsersWritten: boolean) {
+async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard, sentUsers: Promise<void> | undefined) {
   board.enterPhase('resolving-access');
-  const plan = await store.planAccess(sentUsersWritten ? { ...key, sentUsersWritten } : key);
+  // Who is sent may still be being written (a listing whose users ended last): the derivation does not read it.
+  const plan = await store.planAccess(sentUsers ? { ...key, sentUsersWritten: true } : key);
+  await sentUsers;
   for (let after: string | null = ''; after !== null && plan.resolveAppIds.length > 0; ) {
     const batch: { last: string | null; requests: number } = await pingOne.readAdminRoles({ ...connection, ...key, appIds: plan.resolveAppIds, after, limit: 50 });
     cp.counts.pingOneRequests += batch.requests;

@@ -51,12 +51,14 @@ export async function writeSentUsers(tx: Sql, key: SnapshotKey, previousSnapshot
 
 /**
  * writeSentUsers in a transaction of its own, once the snapshot's user listings are complete: the
- * users' statistics first (written now, the group listings may still be writing the other tables).
+ * users' statistics first (written now, the group listings may still be writing the other tables),
+ * outside the transaction, so a planAccess starting meanwhile (a listing whose users ended last)
+ * analyzes the listing without waiting for this write.
  */
 export async function writeSentUsersApart(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<void> {
+  await sql.exec('ANALYZE snapshot_users');
   await sql.transaction(async (tx) => {
     await forWholeSnapshot(tx);
-    await tx.exec('ANALYZE snapshot_users');
     await writeSentUsers(tx, key, previousSnapshotId);
   });
 }
