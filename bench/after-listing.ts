@@ -1,6 +1,5 @@
-// Times the phases that follow a complete listing (the split population checks, who is sent
-// (written during a sync's listing, once its users are listed), planAccess's derivation,
-// finalizeSnapshot, the Torii file) straight against a seeded store, without PingOne,
+// Times the phases that follow a complete listing (the split population checks, planAccess's
+// derivation, finalizeSnapshot, the Torii file) straight against a seeded store, without PingOne,
 // Temporal or Torii: the store and file functions alone, several runs, medians. Each phase's wall
 // time, the Node thread's CPU and PostgreSQL's CPU are printed, so a change shows where it moved work.
 //
@@ -17,7 +16,6 @@ import { deriveAccessAndSentUsers, planAdminLookups } from '../activities/store/
 import { checkSplitPopulation } from '../activities/store/chains';
 import { finalizeSnapshot } from '../activities/store/finalize';
 import type { SnapshotKey } from '../activities/store/pages';
-import { writeSentUsersApart } from '../activities/store/sent-users';
 import { closeSnapshot } from '../activities/store/snapshots';
 import { migrate } from '../activities/store/schema';
 import { postgresStore, type Sql } from '../activities/store/sql';
@@ -84,7 +82,7 @@ async function main(opts: { users: string; runs: string; out?: string }): Promis
 
     const postgresPid = cluster.process.pid!;
     const split = directory.populations.map((p) => p.id);
-    const phases: Record<string, Figures[]> = { checkSplitPopulation: [], writeSentUsers: [], planAccess: [], finalizeSnapshot: [], writeToriiFile: [] };
+    const phases: Record<string, Figures[]> = { checkSplitPopulation: [], planAccess: [], finalizeSnapshot: [], writeToriiFile: [] };
     let omitted: string[] = [];
     let bytes = 0;
     for (let run = 0; run < runs; run++) {
@@ -100,11 +98,9 @@ async function main(opts: { users: string; runs: string; out?: string }): Promis
           if (checks.some((c) => c.expected > SPLIT_ABOVE && !c.complete)) throw new Error('a split population was found incomplete');
         }),
       );
-      // A sync writes who is sent once its user listings end, while its group listings go on.
-      phases.writeSentUsers.push(await measure(postgresPid, () => writeSentUsersApart(sql, current, previous.snapshotId)));
       phases.planAccess.push(
         await measure(postgresPid, async () => {
-          omitted = planAdminLookups(await deriveAccessAndSentUsers(sql, current, previous.snapshotId, true), ADMIN_LOOKUP_LIMIT).omittedAppIds;
+          omitted = planAdminLookups(await deriveAccessAndSentUsers(sql, current, previous.snapshotId), ADMIN_LOOKUP_LIMIT).omittedAppIds;
         }),
       );
       phases.finalizeSnapshot.push(await measure(postgresPid, () => finalizeSnapshot(sql, current, previous.snapshotId, omitted, true)));

@@ -299,7 +299,7 @@ describe('who retries what, row by row', () => {
       }
       const pingOneRetry = { initialSeconds: 1, backoff: 2, maximumSeconds: 60, attempts: 10 };
       const toriiRetry = { initialSeconds: 5, backoff: 2, maximumSeconds: 300, attempts: 20 };
-      for (const activity of ['openSync', 'fetchPages', 'planUserChains', 'nextGroups', 'writeSentUsers', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'buildToriiFile', 'closeSnapshot']) {
+      for (const activity of ['openSync', 'fetchPages', 'planUserChains', 'nextGroups', 'planAccess', 'finalizeSnapshot', 'countPreviousUsers', 'buildToriiFile', 'closeSnapshot']) {
         expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: pingOneRetry });
       }
       for (const activity of ['uploadToriiFile', 'syncTorii']) expect({ activity, policy: policies.get(activity) }).toEqual({ activity, policy: toriiRetry });

@@ -1,8 +1,7 @@
-// Who is sent, on real PostgreSQL, through the store's activities as the workflow calls them: the
-// sync writes them when its user listings end (writeSentUsers) and planAccess told so leaves them;
-// otherwise planAccess writes them beside the access, and finalizing after it leaves those rows as
+// Who is sent, on real PostgreSQL, through the store's activities as the workflow calls them:
+// planAccess writes the sent users beside the access, and finalizing after it leaves those rows as
 // they are; a plan recorded before planAccess wrote them (a sync in flight across a deploy) has
-// finalizing write them. Every way they are the oracle's users, deletions included.
+// finalizing write them. Either way they are the oracle's users, deletions included.
 import { createStoreActivities, type StoreActivities } from '../activities/store/activities';
 import type { SnapshotKey } from '../activities/store/pages';
 import { migrate } from '../activities/store/schema';
@@ -60,35 +59,6 @@ describe('the sent users', () => {
     await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds, sentUsersWritten: true });
     // The same rows, not a second write of them: each row keeps the transaction that inserted it.
     expect(await sentRows(key)).toEqual(planned);
-  });
-
-  it('are written when the user listings end, and planAccess told so leaves those rows as they are', async () => {
-    const key: SnapshotKey = { connectionId, snapshotId: 'during-listing' };
-    // The user listings are complete; the group-scoped listings (members, parents) have not begun.
-    await seedSnapshot(sql, key, { ...current, groups: [] }, current.users);
-    await store.writeSentUsers(key);
-    const early = await sentRows(key);
-    expect(asSent(early)).toEqual(expected);
-
-    // The group listings end; planning access derives the access and leaves who is sent.
-    await seedSnapshot(sql, key, current, current.users);
-    const plan = await store.planAccess({ ...key, sentUsersWritten: true });
-    expect(plan.sentUsersWritten).toBe(true);
-    expect(await sentRows(key)).toEqual(early);
-    const finalized = await store.finalizeSnapshot({ ...key, omittedAppIds: plan.omittedAppIds, sentUsersWritten: true });
-    expect(await sentRows(key)).toEqual(early);
-    expect(finalized.usersDeleted).toBe(expected.filter((u) => u.status === 'deleted').length);
-  });
-
-  it('are written again by planAccess when it is not told they were (a run continued as new does not know)', async () => {
-    const key: SnapshotKey = { connectionId, snapshotId: 'written-twice' };
-    await seedSnapshot(sql, key, current, current.users);
-    await store.writeSentUsers(key);
-    const early = await sentRows(key);
-    await store.planAccess(key);
-    const again = await sentRows(key);
-    expect(asSent(again)).toEqual(expected);
-    expect(again.map((r) => r.xmin)).not.toEqual(early.map((r) => r.xmin));
   });
 
   it('are written by finalizing when the plan does not say planAccess wrote them', async () => {

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { deleteUsers, generateDirectory, type Directory } from '../sim/directory';
 import { expectedToriiFile, type ToriiFile, type ToriiUser } from './oracle/expected';
 import type { SimClient } from '../sim/pingone';
-import { syncWorkflowId } from '../contract/sync';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { sortedFile } from './support/torii-file-order';
 
@@ -52,34 +51,5 @@ describe('pingOneSync end to end', () => {
     expect(third.usersDeleted).toBe(0);
     expect(thirdFile.users.filter((u: ToriiUser) => u.status === 'deleted')).toEqual([]);
     expect(sortedFile(thirdFile)).toEqual(sortedFile(expectedToriiFile(directory, { previouslySent: expected2.file.users }).file));
-  });
-
-  it('writes who is sent while the group listings go on, before anything reads it', async () => {
-    const id = connectionId('e2e-sent');
-    const result = await h.sync(h.input(id, client, directory));
-    expect(sortedFile(h.torii.syncs.at(-1)?.file as ToriiFile)).toEqual(sortedFile(expectedToriiFile(directory).file));
-    expect(result.snapshotId).toBeTruthy();
-    const events = (await h.env.client.workflow.getHandle(syncWorkflowId(id)).fetchHistory()).events ?? [];
-    // Each activity's scheduled event, and the completions by the scheduled event's id.
-    const scheduled = new Map<string, string>();
-    const order: { type: string; event: 'scheduled' | 'completed' }[] = [];
-    for (const e of events) {
-      const a = e.activityTaskScheduledEventAttributes;
-      if (a?.activityType?.name) {
-        scheduled.set(String(e.eventId), a.activityType.name);
-        order.push({ type: a.activityType.name, event: 'scheduled' });
-      }
-      const c = e.activityTaskCompletedEventAttributes;
-      if (c) order.push({ type: scheduled.get(String(c.scheduledEventId)) ?? '?', event: 'completed' });
-    }
-    const at = (type: string, event: 'scheduled' | 'completed') => order.findIndex((o) => o.type === type && o.event === event);
-    const lastAt = (type: string, event: 'scheduled' | 'completed') => order.map((o, i) => (o.type === type && o.event === event ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
-    expect(order.filter((o) => o.type === 'writeSentUsers' && o.event === 'scheduled')).toHaveLength(1);
-    // Written after the user listings were planned (their end is the workflow's to know), and
-    // before anything reads who is sent (finalizing counts them; the file lists them).
-    expect(at('writeSentUsers', 'scheduled')).toBeGreaterThan(at('planUserChains', 'completed'));
-    expect(at('writeSentUsers', 'completed')).toBeLessThan(at('finalizeSnapshot', 'scheduled'));
-    // While group-scoped listings were still being read.
-    expect(at('writeSentUsers', 'scheduled')).toBeLessThan(lastAt('fetchListingsTogether', 'completed'));
   });
 });

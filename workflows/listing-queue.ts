@@ -121,17 +121,13 @@ function followUp(cp: SyncCheckpoint, done: ListingState): FollowUp | undefined 
 
 /**
  * Drains `cp.listings` on `lanes.count` lanes. Answers false when it paused for continue-as-new;
- * `cp.listings` then holds exactly the open listings, each where it stands. `whenUsersListed` is
- * called once no user listing is open or to come (none is running, queued, being planned, or may
- * follow a split population's check), unless the queue pauses first; what it starts is the
- * caller's to await.
+ * `cp.listings` then holds exactly the open listings, each where it stands.
  */
 export async function runListingQueue(
   connection: ConnectionArgs,
   cp: SyncCheckpoint,
   board: SyncProgressBoard,
   lanes: Lanes,
-  whenUsersListed?: () => void,
 ): Promise<boolean> {
   const key = { connectionId: connection.connectionId, snapshotId: cp.snapshotId };
   let paused = false;
@@ -281,13 +277,6 @@ export async function runListingQueue(
       await followUps([listing]);
     }
   };
-  // A follow-up under way may still add a user listing (a split population's check lists it again whole).
-  const usersListed = () => !chainsToCome() && planning === 0;
-  const usersJob = async () => {
-    if (!whenUsersListed) return;
-    await condition(() => paused || usersListed());
-    if (!paused) whenUsersListed();
-  };
-  await Promise.all([...Array.from({ length: lanes.count }, lane), usersJob()]);
+  await Promise.all(Array.from({ length: lanes.count }, lane));
   return !paused;
 }

@@ -6,12 +6,11 @@
 //
 // Validate the input and the checkpoint; open a snapshot (hosts checked, token acquired); list
 // users, groups, applications and populations page by page, then each group's members and parents,
-// the usage read beside, and who is sent written once the users are listed; resolve who may use
-// which app; settle deletions against the last published snapshot (only now, after a complete
-// listing) and hold for approval when that would delete too many; build the Torii file, upload it
-// and ask Torii to sync it; close the snapshot. An activity follows one listing for a few seconds
-// (listing-page.ts) and its last next link is that listing's checkpoint; when the server suggests
-// it, the workflow continues as new carrying the checkpoint.
+// the usage read beside; resolve who may use which app; settle deletions against the last published
+// snapshot (only now, after a complete listing) and hold for approval when that would delete too
+// many; build the Torii file, upload it and ask Torii to sync it; close the snapshot. An activity
+// follows one listing for a few seconds (listing-page.ts) and its last next link is that listing's
+// checkpoint; when the server suggests it, the workflow continues as new carrying the checkpoint.
 // No I/O here: activities do it all.
 import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import type { ConnectionArgs } from '../activities/connection';
@@ -45,10 +44,9 @@ export async function pingOneSync(rawInput: SyncInput, rawResume?: SyncCheckpoin
     showCheckpoint(board, cp);
     // continueAsNew rejects with the ContinueAsNew signal: it must be awaited, not thrown (a thrown
     // promise fails the workflow task with "could not be cloned").
+    if (!(await list(connection, cp, board))) return await continueAsNew<typeof pingOneSync>(input, cp);
     const key: SnapshotKey = { connectionId: input.connectionId, snapshotId: cp.snapshotId };
-    const listing = await list(connection, key, cp, board);
-    if (!listing.done) return await continueAsNew<typeof pingOneSync>(input, cp);
-    const access = await resolveAccess(connection, key, cp, board, listing.sentUsers);
+    const access = await resolveAccess(connection, key, cp, board);
     const settled = await settle(input, key, cp, access, board, guard);
     const published = await publish(input, key, cp, settled.apps, board);
     return await close(input, key, cp, { ...access, ...settled, ...published }, board);
@@ -107,46 +105,30 @@ function showCheckpoint(board: SyncProgressBoard, cp: SyncCheckpoint): void {
 }
 
 /**
- * List: every listing to its end with the usage read beside it (on its own audit budget), and who
- * is sent written as soon as the user listings are complete, while the group listings go on.
- * `done` is false when the run should continue as new; the checkpoint's phase is `access` once
- * the listings are done, so a continued run only finishes the usage read. `sentUsers` is this
- * run's write of who is sent, if it started one (a continued run does not know of it, and planning
- * access writes them again); a run continuing as new waits for it first.
+ * List: every listing to its end with the usage read beside it (on its own audit budget). Answers
+ * false when the run should continue as new; the checkpoint's phase is `access` once the listings
+ * are done, so a continued run only finishes the usage read.
  */
-async function list(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<{ done: boolean; sentUsers?: Promise<void> }> {
-  if (cp.phase !== 'listing') return { done: cp.usage ? await runUsageRead(connection, cp, board) : true };
+async function list(connection: ConnectionArgs, cp: SyncCheckpoint, board: SyncProgressBoard): Promise<boolean> {
+  if (cp.phase !== 'listing') return cp.usage ? runUsageRead(connection, cp, board) : true;
   board.enterPhase('listing');
   const lanes = listingLanes(cp);
   // Syncs started before the usage read existed go without it.
   const readUsage = patched('usage-read');
-  let sentUsers: Promise<void> | undefined;
-  // Syncs started before the sent users were written during the listing write them when planning access.
-  const writeSentUsers = patched('sent-users-during-listing')
-    ? () => {
-        sentUsers = store.writeSentUsers(key);
-        // Awaited by planning access, or before continuing as new; a sync failing first has its own failure.
-        sentUsers.catch(() => undefined);
-      }
-    : undefined;
   const [listed, usageRead] = await Promise.all([
-    runListingQueue(connection, cp, board, lanes, writeSentUsers),
+    runListingQueue(connection, cp, board, lanes),
     readUsage ? runUsageRead(connection, cp, board) : Promise.resolve(true),
   ]);
   if (listed) Object.assign(cp, { phase: 'access', listings: [] });
-  const done = listed && usageRead;
-  if (!done) await sentUsers;
-  return { done, sentUsers };
+  return listed && usageRead;
 }
 
 type ResolvedAccess = Awaited<ReturnType<typeof resolveAccess>>;
 
 /** Resolve access: who may use which app, in the store; admin-only apps read their candidates' roles. */
-async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard, sentUsers: Promise<void> | undefined) {
+async function resolveAccess(connection: ConnectionArgs, key: SnapshotKey, cp: SyncCheckpoint, board: SyncProgressBoard) {
   board.enterPhase('resolving-access');
-  // Who is sent may still be being written (a listing whose users ended last): the derivation does not read it.
-  const plan = await store.planAccess(sentUsers ? { ...key, sentUsersWritten: true } : key);
-  await sentUsers;
+  const plan = await store.planAccess(key);
   for (let after: string | null = ''; after !== null && plan.resolveAppIds.length > 0; ) {
     const batch: { last: string | null; requests: number } = await pingOne.readAdminRoles({ ...connection, ...key, appIds: plan.resolveAppIds, after, limit: 50 });
     cp.counts.pingOneRequests += batch.requests;

@@ -97,82 +97,61 @@ export async function analyzeListing(sql: Sql): Promise<void> {
 }
 
 /**
- * Derives access (deriveAccess, in shares) and writes the sent users (sent-users.ts) at once, each
- * in transactions of its own on store connections of its own: neither reads what the other writes.
- * `sentUsersWritten`: the sync wrote them already, while its group listings went on
- * (writeSentUsersApart). Answers the admin-only apps' candidates.
+ * Derives access and writes the sent users (sent-users.ts) at once, on two store connections, each
+ * in its own transaction: neither reads what the other writes, and each is one statement on one
+ * core. Answers the admin-only apps' candidates.
  */
-export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null, sentUsersWritten = false): Promise<AdminOnlyApplication[]> {
+export async function deriveAccessAndSentUsers(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<AdminOnlyApplication[]> {
   await analyzeListing(sql);
   const [admins] = await Promise.all([
     deriveAccess(sql, key),
-    sentUsersWritten
-      ? undefined
-      : sql.transaction(async (tx) => {
-          await forWholeSnapshot(tx);
-          await writeSentUsers(tx, key, previousSnapshotId);
-        }),
+    sql.transaction(async (tx) => {
+      await forWholeSnapshot(tx);
+      await writeSentUsers(tx, key, previousSnapshotId);
+    }),
   ]);
   return admins;
 }
 
 /**
- * Into how many shares of the users (by a hash of their id) the derivation is split, each written
- * by its own statement on its own store connection, at once: one statement runs on one core, and
- * once who is sent is written during the listing nothing else runs beside it. A power of two.
- */
-const DERIVE_SHARES = 2;
-
-/**
  * Fills the users of apps behind groups or admin roles (apps open to every user need no rows);
  * answers the admin-only apps' candidates. The listing's statistics are fresh (analyzeListing).
- * Each share of the users is replaced in a transaction of its own, so a retried plan writes every
- * share afresh whichever had been written.
  */
 export async function deriveAccess(sql: Sql, key: SnapshotKey): Promise<AdminOnlyApplication[]> {
   const params = [key.connectionId, key.snapshotId];
-  const shares = Array.from({ length: DERIVE_SHARES }, (_, share) => share);
-  await Promise.all(
-    shares.map((share) =>
-      sql.transaction(async (tx) => {
-        await forWholeSnapshot(tx);
-        await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY} AND (hashtext(user_id) & $3::int) = $4::int`, [...params, DERIVE_SHARES - 1, share]);
-        // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
-        // distinct groups matched. A rule listing no groups admits nobody: ANY_GROUP ("a member of at
-        // least one group specified") has none to match, and ALL_GROUPS is not read as "every user".
-        await tx.query(
-          `WITH RECURSIVE ${ANCESTRY},
-           apps AS (
-             SELECT app_id, group_rule, group_ids, admin_only FROM snapshot_applications
-              WHERE ${KEY} AND enabled AND type = ANY($3::text[])
-           ),
-           app_groups AS (
-             SELECT DISTINCT a.app_id, a.group_rule, g.group_id, cardinality(ARRAY(SELECT DISTINCT unnest(a.group_ids))) AS required
-               FROM apps a CROSS JOIN LATERAL unnest(a.group_ids) AS g(group_id)
-           ),
-           matches AS (
-             SELECT ag.app_id, ag.group_rule, ag.required, m.user_id, count(DISTINCT ag.group_id) AS matched
-               FROM app_groups ag
-               JOIN ancestry a ON a.ancestor_id = ag.group_id
-               JOIN snapshot_group_members m ON m.connection_id = $1 AND m.snapshot_id = $2 AND m.group_id = a.group_id
-                                            AND (hashtext(m.user_id) & $4::int) = $5::int
-               JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = m.user_id
-              GROUP BY ag.app_id, ag.group_rule, ag.required, m.user_id
-           )
-           INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
-           SELECT $1, $2, a.app_id, u.user_id
-             FROM apps a JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2
-            WHERE a.group_rule IS NULL AND a.admin_only AND (hashtext(u.user_id) & $4::int) = $5::int
-           UNION ALL
-           SELECT $1, $2, m.app_id, m.user_id FROM matches m
-            WHERE m.group_rule = 'ANY_GROUP' OR (m.group_rule = 'ALL_GROUPS' AND m.matched = m.required)`,
-          [...params, LICENSED_APPLICATION_TYPES, DERIVE_SHARES - 1, share],
-        );
-      }),
-    ),
-  );
   return sql.transaction(async (tx) => {
     await forWholeSnapshot(tx);
+    await tx.query(`DELETE FROM snapshot_app_users WHERE ${KEY}`, params);
+    // A user matches a group of a rule through any group below it; ALL_GROUPS counts the rule's
+    // distinct groups matched. A rule listing no groups admits nobody: ANY_GROUP ("a member of at
+    // least one group specified") has none to match, and ALL_GROUPS is not read as "every user".
+    await tx.query(
+      `WITH RECURSIVE ${ANCESTRY},
+       apps AS (
+         SELECT app_id, group_rule, group_ids, admin_only FROM snapshot_applications
+          WHERE ${KEY} AND enabled AND type = ANY($3::text[])
+       ),
+       app_groups AS (
+         SELECT DISTINCT a.app_id, a.group_rule, g.group_id, cardinality(ARRAY(SELECT DISTINCT unnest(a.group_ids))) AS required
+           FROM apps a CROSS JOIN LATERAL unnest(a.group_ids) AS g(group_id)
+       ),
+       matches AS (
+         SELECT ag.app_id, ag.group_rule, ag.required, m.user_id, count(DISTINCT ag.group_id) AS matched
+           FROM app_groups ag
+           JOIN ancestry a ON a.ancestor_id = ag.group_id
+           JOIN snapshot_group_members m ON m.connection_id = $1 AND m.snapshot_id = $2 AND m.group_id = a.group_id
+           JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2 AND u.user_id = m.user_id
+          GROUP BY ag.app_id, ag.group_rule, ag.required, m.user_id
+       )
+       INSERT INTO snapshot_app_users (connection_id, snapshot_id, app_id, user_id)
+       SELECT $1, $2, a.app_id, u.user_id
+         FROM apps a JOIN snapshot_users u ON u.connection_id = $1 AND u.snapshot_id = $2
+        WHERE a.group_rule IS NULL AND a.admin_only
+       UNION ALL
+       SELECT $1, $2, m.app_id, m.user_id FROM matches m
+        WHERE m.group_rule = 'ANY_GROUP' OR (m.group_rule = 'ALL_GROUPS' AND m.matched = m.required)`,
+      [...params, LICENSED_APPLICATION_TYPES],
+    );
     // Finalizing deletes from and counts this table; with stale statistics those took 7 s each at 1M users.
     await tx.exec('ANALYZE snapshot_app_users');
     const { rows } = await tx.query<{ app_id: string; name: string; candidates: number }>(

@@ -13,7 +13,6 @@ import { previousSentUsers } from './deletion-baseline';
 import { finalizeSnapshot, type FinalizedSnapshot } from './finalize';
 import { nextGroupIds } from './groups';
 import type { SnapshotKey } from './pages';
-import { writeSentUsersApart } from './sent-users';
 import { closeSnapshot, lastPublishedSnapshotId } from './snapshots';
 import type { Sql } from './sql';
 import { completeUsageRead, planUsageWindow, type UsageWindow } from './usage';
@@ -64,21 +63,12 @@ export function createStoreActivities(deps: StoreActivityDeps) {
     },
 
     /**
-     * Who is sent, written as soon as the user listings are complete, while the group listings go
-     * on: the work planAccess would otherwise do after the whole listing.
+     * Derives who may use which app and, beside it, who is sent; decides which admin-only apps are
+     * affordable to resolve.
      */
-    async writeSentUsers(args: SnapshotKey): Promise<void> {
+    async planAccess(args: SnapshotKey): Promise<AccessPlan> {
       const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
-      await writeSentUsersApart(deps.sql, args, previous);
-    },
-
-    /**
-     * Derives who may use which app and, beside it, who is sent (unless `sentUsersWritten`: this run
-     * of the sync wrote them during its listing); decides which admin-only apps are affordable to resolve.
-     */
-    async planAccess(args: SnapshotKey & { sentUsersWritten?: boolean }): Promise<AccessPlan> {
-      const previous = await lastPublishedSnapshotId(deps.sql, args.connectionId, args.snapshotId);
-      const admins = await deriveAccessAndSentUsers(deps.sql, args, previous, args.sentUsersWritten === true);
+      const admins = await deriveAccessAndSentUsers(deps.sql, args, previous);
       return { ...planAdminLookups(admins, deps.adminLookupLimit), sentUsersWritten: true };
     },
 

@@ -1,10 +1,9 @@
 // Writes who the Torii file lists as users for a complete listing: each address's one user sent
 // active, and the users the last published sync sent active that are gone now, sent as deleted. It
-// reads the users alone (no groups, no applications), so a sync writes it as soon as its user
-// listings are complete, while the group listings go on (writeSentUsersApart); a sync that could
-// not has planning access write it beside the access derivation, on a second store connection.
+// reads the users alone (no groups, no applications), so planning access writes it beside the
+// access derivation, on a second store connection.
 import type { SnapshotKey } from './pages';
-import { forWholeSnapshot, type Sql } from './sql';
+import type { Sql } from './sql';
 
 // A local part and a domain of two or more non-empty dot-separated labels: Torii types `email` as
 // `format: email` (RFC 5321), so `a@.b.c`, `a@b..c` and `a@b.c.` are not addresses.
@@ -47,18 +46,4 @@ export async function writeSentUsers(tx: Sql, key: SnapshotKey, previousSnapshot
     [key.connectionId, key.snapshotId, EMAIL_SHAPED, previousSnapshotId],
   );
   await tx.exec('ANALYZE snapshot_sent_users');
-}
-
-/**
- * writeSentUsers in a transaction of its own, once the snapshot's user listings are complete: the
- * users' statistics first (written now, the group listings may still be writing the other tables),
- * outside the transaction, so a planAccess starting meanwhile (a listing whose users ended last)
- * analyzes the listing without waiting for this write.
- */
-export async function writeSentUsersApart(sql: Sql, key: SnapshotKey, previousSnapshotId: string | null): Promise<void> {
-  await sql.exec('ANALYZE snapshot_users');
-  await sql.transaction(async (tx) => {
-    await forWholeSnapshot(tx);
-    await writeSentUsers(tx, key, previousSnapshotId);
-  });
 }
