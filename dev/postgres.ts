@@ -152,28 +152,36 @@ export async function startPostgres(): Promise<PostgresCluster> {
   }
 }
 
+/** The process hooks of each cluster not yet stopped (stopWhenProcessEnds): removing them is the cluster's stop. */
+const endHooks = new WeakMap<PostgresCluster, () => void>();
+
 /**
  * A process that ends before it stops its cluster (jest crashing or killed before its teardown, a
  * benchmark whose simulator would not start, Ctrl-C) must not leave a postgres and its files
  * behind: the cluster is stopped on exit, and on SIGINT, SIGTERM or SIGHUP, after which the signal
- * takes its default action.
+ * takes its default action. The hooks live as long as the cluster: stopPostgres removes them.
  */
 function stopWhenProcessEnds(cluster: PostgresCluster): void {
-  process.once('exit', () => stopPostgres(cluster));
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      stopPostgres(cluster);
-      process.kill(process.pid, signal); // this listener is gone now, so this takes the default action
-    });
-  }
+  const onExit = () => stopPostgres(cluster);
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopPostgres(cluster);
+    process.kill(process.pid, signal); // this listener is gone now, so this takes the default action
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  process.once('exit', onExit);
+  for (const signal of signals) process.once(signal, onSignal);
+  endHooks.set(cluster, () => {
+    process.off('exit', onExit);
+    for (const signal of signals) process.off(signal, onSignal);
+  });
 }
-
-const stopped = new WeakSet<PostgresCluster>();
 
 /** Stop the cluster at once (no clean shutdown needed) and delete its files; a second call does nothing. Synchronous so it can run on exit. */
 export function stopPostgres(cluster: PostgresCluster): void {
-  if (stopped.has(cluster)) return;
-  stopped.add(cluster);
+  const unhook = endHooks.get(cluster);
+  if (!unhook) return;
+  endHooks.delete(cluster);
+  unhook();
   if (cluster.process.exitCode === null && cluster.process.signalCode === null) {
     const [cmd, args] = command(cluster, 'pg_ctl', ['stop', '-D', cluster.dataDir, '-m', 'immediate', '-w']);
     const res = spawnSync(cmd, args, { stdio: 'ignore', timeout: 15_000 });
