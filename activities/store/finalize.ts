@@ -61,6 +61,10 @@ export async function finalizeSnapshot(
           AND type = ANY($3::text[]) AND NOT (app_id = ANY($4::text[]))`,
       [...params, LICENSED_APPLICATION_TYPES, omittedAppIds],
     );
+    // The count of license assignments below joins the licenses with their users: planned with the
+    // last ANALYZE's view of this table (none of this snapshot's licenses), it looked every holder
+    // up one by one (0.37 s at 100,000 users, 0.07 s with a hash join).
+    await tx.exec('ANALYZE snapshot_licenses');
 
     const { rows: users } = await tx.query<Record<string, number>>(
       `SELECT count(*) FILTER (WHERE status = 'active' AND external_status = 'enabled')::int AS active,
