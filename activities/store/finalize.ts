@@ -49,22 +49,6 @@ export async function finalizeSnapshot(
                            WHERE r.connection_id = $1 AND r.snapshot_id = $2 AND r.user_id = au.user_id)`,
       params,
     );
-    // License names are unique among the licenses in the file: of apps sharing a name, the smallest
-    // id keeps it. An app given no license (an admin-only app left out, a disabled one) claims no name.
-    await tx.query(
-      `INSERT INTO snapshot_licenses (connection_id, snapshot_id, app_id, license_name)
-       SELECT $1, $2, app_id,
-              CASE WHEN row_number() OVER (PARTITION BY name ORDER BY app_id) = 1 THEN name
-                   ELSE name || ' (' || app_id || ')' END
-         FROM snapshot_applications
-        WHERE connection_id = $1 AND snapshot_id = $2 AND enabled
-          AND type = ANY($3::text[]) AND NOT (app_id = ANY($4::text[]))`,
-      [...params, LICENSED_APPLICATION_TYPES, omittedAppIds],
-    );
-    // The count of license assignments below joins the licenses with their users: planned with the
-    // last ANALYZE's view of this table (none of this snapshot's licenses), it looked every holder
-    // up one by one (0.37 s at 100,000 users, 0.07 s with a hash join).
-    await tx.exec('ANALYZE snapshot_licenses');
 
     const { rows: users } = await tx.query<Record<string, number>>(
       `SELECT count(*) FILTER (WHERE status = 'active' AND external_status = 'enabled')::int AS active,
@@ -82,18 +66,6 @@ export async function finalizeSnapshot(
                  FROM snapshot_users WHERE connection_id = $1 AND snapshot_id = $2) u`,
       [...params, EMAIL_SHAPED],
     );
-    const { rows: licenses } = await tx.query<Record<string, number>>(
-      `SELECT (SELECT count(*) FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2)::int AS applications,
-              (SELECT count(*) FROM snapshot_app_users au
-                 JOIN snapshot_licenses l ON l.connection_id = $1 AND l.snapshot_id = $2 AND l.app_id = au.app_id
-                 JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id
-                                           AND s.status = 'active'
-                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int AS listed_assignments,
-              (SELECT count(*) FROM snapshot_licenses l
-                 JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
-                WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int AS open_licenses`,
-      params,
-    );
     // Why each listed application got no license (README "Who gets a license"); one reason each, in this order.
     const { rows: apps } = await tx.query<{ reason: StoreApplicationSkipReason | 'licensed'; app_id: string; admits_nobody: boolean }>(
       `SELECT app_id,
@@ -105,6 +77,36 @@ export async function finalizeSnapshot(
               group_rule IS NOT NULL AND cardinality(group_ids) = 0 AS admits_nobody
          FROM snapshot_applications WHERE connection_id = $1 AND snapshot_id = $2 ORDER BY app_id`,
       [...params, UNLICENSED_APPLICATION_TYPES, LICENSED_APPLICATION_TYPES, omittedAppIds],
+    );
+    // License names are unique among the licenses in the file: of apps sharing a name, the smallest
+    // id keeps it. An app given no license (an admin-only app left out, a disabled one) claims no name.
+    await tx.query(
+      `INSERT INTO snapshot_licenses (connection_id, snapshot_id, app_id, license_name)
+       SELECT $1, $2, app_id,
+              CASE WHEN row_number() OVER (PARTITION BY name ORDER BY app_id) = 1 THEN name
+                   ELSE name || ' (' || app_id || ')' END
+         FROM snapshot_applications
+        WHERE connection_id = $1 AND snapshot_id = $2 AND enabled
+          AND type = ANY($3::text[]) AND NOT (app_id = ANY($4::text[]))`,
+      [...params, LICENSED_APPLICATION_TYPES, omittedAppIds],
+    );
+    // The count of license assignments below joins the licenses with their users: planned with the
+    // last ANALYZE's view of this table (none of this snapshot's licenses), it looked every holder
+    // up one by one (0.37 s at 100,000 users, 0.07 s with a hash join). ANALYZE holds the table's
+    // lock against other ANALYZEs (another tenant's finalizing) until this transaction ends, so it
+    // comes last, with only that count after it.
+    await tx.exec('ANALYZE snapshot_licenses');
+    const { rows: licenses } = await tx.query<Record<string, number>>(
+      `SELECT (SELECT count(*) FROM snapshot_licenses WHERE connection_id = $1 AND snapshot_id = $2)::int AS applications,
+              (SELECT count(*) FROM snapshot_app_users au
+                 JOIN snapshot_licenses l ON l.connection_id = $1 AND l.snapshot_id = $2 AND l.app_id = au.app_id
+                 JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id
+                                           AND s.status = 'active'
+                WHERE au.connection_id = $1 AND au.snapshot_id = $2)::int AS listed_assignments,
+              (SELECT count(*) FROM snapshot_licenses l
+                 JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id
+                WHERE l.connection_id = $1 AND l.snapshot_id = $2 AND ${OPEN_TO_EVERY_USER})::int AS open_licenses`,
+      params,
     );
     const applicationsSkipped: Record<StoreApplicationSkipReason, SkippedRecords> = {
       disabled: { count: 0, ids: [] },
