@@ -256,6 +256,50 @@ describe('PingOne simulator', () => {
     }
   });
 
+  it('with a frozen directory reads a user by id as it does unfrozen, a population-scoped role seeing its own users only', async () => {
+    const own = generateDirectory({ seed: 11, users: 240, groups: 6 });
+    const inside = own.populations[0].id;
+    const ownClients: SimClient[] = [
+      { clientId: 'own-full', clientSecret: 'f', environmentId: own.environmentId, authMethod: 'CLIENT_SECRET_BASIC' },
+      { clientId: 'own-scoped', clientSecret: 's', environmentId: own.environmentId, authMethod: 'CLIENT_SECRET_BASIC', populationIds: [inside] },
+    ];
+    // Holders of role assignments on both sides of the scope, a user holding none, and an id no user has.
+    const holders = [...own.roleAssignments.keys()];
+    const byId = new Map(own.users.map((user) => [user.id, user]));
+    const pick = (isInside: boolean) => holders.find((id) => (byId.get(id)?.population.id === inside) === isInside) as string;
+    const ids = [pick(true), pick(false), own.users.find((user) => !own.roleAssignments.has(user.id))!.id, '00000000-0000-4000-8000-000000000000'];
+    const answers: Record<string, { status: number; assignments?: Json[] }[]> = {};
+    for (const frozenDirectory of [false, true]) {
+      const server = await startPingOneSimulator({ environments: [own], clients: ownClients, frozenDirectory });
+      try {
+        const url = `${server.authUrl}/${own.environmentId}/as/token`;
+        for (const client of ownClients) {
+          const token = await basicToken(client.clientId, client.clientSecret, url);
+          const key = `${client.clientId} ${frozenDirectory ? 'frozen' : 'unfrozen'}`;
+          answers[key] = [];
+          for (const id of ids) {
+            const { status, body } = await getJson(`${server.apiUrl}/environments/${own.environmentId}/users/${id}/roleAssignments`, token);
+            answers[key].push({ status, ...(status === 200 ? { assignments: body._embedded.roleAssignments as Json[] } : {}) });
+          }
+        }
+      } finally {
+        await server.close();
+      }
+    }
+    // PingOne's answers, from the directory: a role reaching the user reads its assignments; one
+    // scoped to other populations, or an unknown id, is answered 404.
+    const expected = (scoped: boolean) =>
+      ids.map((id) => {
+        const user = byId.get(id);
+        return user && (!scoped || user.population.id === inside) ? { status: 200, assignments: own.roleAssignments.get(id) ?? [] } : { status: 404 };
+      });
+    expect(answers['own-full unfrozen']).toEqual(expected(false));
+    expect(answers['own-scoped unfrozen']).toEqual(expected(true));
+    expect(answers['own-full frozen']).toEqual(expected(false));
+    expect(answers['own-scoped frozen']).toEqual(expected(true));
+    expect(expected(true).map((answer) => answer.status)).toEqual([200, 404, expect.any(Number), 404]);
+  });
+
   it('serves group parents, role assignments, and honours a population-scoped role', async () => {
     const token = await basicToken();
     const child = dir.groups.find((group) => group.parentIds.length > 0) as Directory['groups'][number];
