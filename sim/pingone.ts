@@ -4,7 +4,7 @@
 // as unfriendly as the reference notes say PingOne can be.
 import type { Directory } from './directory';
 import type { FaultPlan } from './faults';
-import { ManagementSettings, PingOneKind, answerManagement, answerRoles, userIndex } from './pingone-api';
+import { ManagementSettings, PingOneKind, answerManagement, answerRoles, prepareFrozenDirectory } from './pingone-api';
 import { notFound, requestLimited } from './pingone-errors';
 import { CursorBook } from './pingone-paging';
 import { SimClient, TokenIssuer } from './pingone-token';
@@ -87,8 +87,7 @@ export async function startPingOneSimulator(opts: PingOneSimulatorOptions): Prom
     rateLimit: opts.rateLimit,
     frozenDirectory: opts.frozenDirectory ?? false,
   };
-  // A frozen directory's index is ready before its first request, as PingOne's directory is.
-  if (settings.frozenDirectory) for (const dir of settings.environments) userIndex(dir);
+  if (settings.frozenDirectory) for (const dir of settings.environments) prepareFrozenDirectory(dir);
   const tokens = new TokenIssuer(opts.clients, () => settings.tokenTtlSeconds);
   const cursors = new CursorBook();
   const recent: number[] = [];
