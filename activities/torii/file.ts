@@ -2,7 +2,15 @@
 // record lines straight to disk: memory stays flat however large the directory.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { eachLicenseUserLines, eachSentUserLines, licenses, type LicenseRow, type OnLines } from '../store/file-rows';
+import {
+  eachEveryoneLicenseUserLines,
+  eachListedLicenseLines,
+  eachSentUserLines,
+  LICENSE_START_LINE,
+  licenses,
+  type LicenseRow,
+  type OnLines,
+} from '../store/file-rows';
 import type { SnapshotKey } from '../store/pages';
 import type { Sql } from '../store/sql';
 import { FOLDER_MODE } from '../staged-files';
@@ -10,6 +18,9 @@ import { FileWriter } from './file-bytes';
 
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
+const LICENSE_START = LICENSE_START_LINE.charCodeAt(0);
+/** A record's newline followed by a license's start line: where a license's records end. */
+const NEWLINE_LICENSE_START = Buffer.from(`\n${LICENSE_START_LINE}`);
 
 export interface WrittenFile {
   path: string;
@@ -69,26 +80,102 @@ async function writeUsers(sql: Sql, key: SnapshotKey, out: FileWriter): Promise<
   return users;
 }
 
-/** `"licenses":[…]}`; `everyonePart` holds the users of the licenses open to every user, read once. */
+/**
+ * `"licenses":[…]}` in license name order; answers how many. The listed licenses' users come in one
+ * stream (store/file-rows.ts eachListedLicenseLines); the licenses open to every user are put in
+ * their places between them from `everyonePart`, which holds their users, read once.
+ */
 async function writeLicenses(sql: Sql, key: SnapshotKey, everyonePart: string, out: FileWriter): Promise<number> {
   const all = await licenses(sql, key);
-  const open = all.find((license) => license.open_to_every_user);
-  if (open) await writePart(everyonePart, (part) => writeLicenseUsers(sql, key, open, part));
-  let count = 0;
-  await out.write('"licenses":[');
-  for (const license of all) {
-    await out.write(`${count++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
-    if (license.open_to_every_user) await out.append(everyonePart);
-    else await writeLicenseUsers(sql, key, license, out);
-    await out.write(']}');
+  if (all.some((license) => license.open_to_every_user)) {
+    await writePart(everyonePart, (part) => writeRecordLines(part, (onLines) => eachEveryoneLicenseUserLines(sql, key, onLines)));
   }
-  await out.write(']}');
-  return count;
+  const licensesOut = await LicensesWriter.start(out, all, everyonePart);
+  await eachListedLicenseLines(sql, key, (lines) => licensesOut.take(lines));
+  return licensesOut.end();
 }
 
-/** A license's users, comma-separated; answers how many. The store writes each record's JSON text (store/file-rows.ts). */
-function writeLicenseUsers(sql: Sql, key: SnapshotKey, license: LicenseRow, out: FileWriter): Promise<number> {
-  return writeRecordLines(out, (onLines) => eachLicenseUserLines(sql, key, license, onLines));
+/**
+ * Writes `"licenses":[…]}` from the listed licenses' stream, taken in chunks cut anywhere: each
+ * LICENSE_START_LINE starts the next listed license of `all` (in its order), after the licenses open
+ * to every user before it; the lines after it are its users' records, each newline written as the
+ * comma before the next (writeRecordLines). A stream that does not match `all` is an error: the
+ * file would give someone a license they do not have.
+ */
+export class LicensesWriter {
+  private written = 0;
+  /** Records written into the license being written (its users' list is open), or null between licenses. */
+  private records: number | null = null;
+  private atLineStart = true;
+  private inStartLine = false;
+
+  private constructor(
+    private readonly out: FileWriter,
+    private readonly all: LicenseRow[],
+    private readonly everyonePart: string,
+  ) {}
+
+  static async start(out: FileWriter, all: LicenseRow[], everyonePart: string): Promise<LicensesWriter> {
+    await out.write('"licenses":[');
+    return new LicensesWriter(out, all, everyonePart);
+  }
+
+  async take(chunk: Buffer): Promise<void> {
+    for (let at = 0; at < chunk.length; ) {
+      if (this.inStartLine) {
+        if (chunk[at] !== NEWLINE) throw new Error('The store sent a Torii file license start line with text after it.');
+        this.inStartLine = false;
+        this.atLineStart = true;
+        at++;
+        await this.writeOpenLicenses();
+        if (this.written === this.all.length) throw new Error('The store streamed more listed licenses than the snapshot has.');
+        await this.startLicense(this.all[this.written]);
+      } else if (this.atLineStart && chunk[at] === LICENSE_START) {
+        this.inStartLine = true;
+        this.atLineStart = false;
+        at++;
+      } else {
+        if (this.records === null) throw new Error('The store sent a Torii file license record before its license.');
+        // Records up to the next start line in this chunk, at once.
+        const startLine = chunk.indexOf(NEWLINE_LICENSE_START, at);
+        const end = startLine === -1 ? chunk.length : startLine + 1;
+        this.records += await this.out.writeReplacing(chunk.subarray(at, end), NEWLINE, COMMA);
+        this.atLineStart = chunk[end - 1] === NEWLINE;
+        at = end;
+      }
+    }
+  }
+
+  /** Writes the licenses open to every user after the last listed one and closes the list; answers how many licenses were written. */
+  async end(): Promise<number> {
+    if (this.inStartLine || !this.atLineStart) throw new Error('The store sent a Torii file license line without its closing newline.');
+    await this.writeOpenLicenses();
+    if (this.written !== this.all.length) throw new Error('The store streamed fewer listed licenses than the snapshot has.');
+    await this.closeLicense();
+    await this.out.write(']}');
+    return this.written;
+  }
+
+  /** The licenses open to every user from here to the next listed one, each with every sent user. */
+  private async writeOpenLicenses(): Promise<void> {
+    while (this.written < this.all.length && this.all[this.written].open_to_every_user) {
+      await this.startLicense(this.all[this.written]);
+      await this.out.append(this.everyonePart);
+    }
+  }
+
+  private async startLicense(license: LicenseRow): Promise<void> {
+    await this.closeLicense();
+    await this.out.write(`${this.written++ ? ',' : ''}{"name":${JSON.stringify(license.license_name)},"users":[`);
+    this.records = 0;
+  }
+
+  private async closeLicense(): Promise<void> {
+    if (this.records === null) return;
+    if (this.records > 0 && !this.out.unwriteLast(COMMA)) throw new Error('The store sent a Torii file record without its closing newline.');
+    await this.out.write(']}');
+    this.records = null;
+  }
 }
 
 /**
