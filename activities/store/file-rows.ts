@@ -116,24 +116,27 @@ export const LICENSE_START_LINE = '!';
  * license name order as `licenses` gives them, in one statement: for each, a LICENSE_START_LINE,
  * then `{"email","licenseStatus"}` per user of it who is sent active, in user id order. A statement
  * per license looked each holder up among the sent users one by one (0.8 s for 35 licenses at
- * 100,000 users); one statement hashes them once (0.25 s).
+ * 100,000 users); one statement hashes them once (0.25 s). The rows are sorted by each license's
+ * place in name order, a number: sorted by the name, every comparison within a license compared
+ * the whole name first (at 20,000 users that sort took 100 ms of the statement's 300; now 40 of 137).
  */
 export async function eachListedLicenseLines(sql: Sql, key: SnapshotKey, onLines: OnLines): Promise<void> {
   await eachLines(
     sql,
-    `SELECT line FROM (
-       SELECT l.license_name, 0 AS part, ''::text AS user_id, '${LICENSE_START_LINE}' AS line
+    `WITH listed AS MATERIALIZED (
+       SELECT l.app_id, row_number() OVER (ORDER BY l.license_name) AS n
          FROM snapshot_licenses l
          JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id AND NOT (${OPEN_TO_EVERY_USER})
         WHERE l.connection_id = $1 AND l.snapshot_id = $2
+     )
+     SELECT line FROM (
+       SELECT n, 0 AS part, ''::text AS user_id, '${LICENSE_START_LINE}' AS line FROM listed
        UNION ALL
-       SELECT l.license_name, 1, au.user_id, ${LICENSE_USER_RECORD}
-         FROM snapshot_licenses l
-         JOIN snapshot_applications a ON a.connection_id = $1 AND a.snapshot_id = $2 AND a.app_id = l.app_id AND NOT (${OPEN_TO_EVERY_USER})
-         JOIN snapshot_app_users au ON au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = l.app_id
-         JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active'
-        WHERE l.connection_id = $1 AND l.snapshot_id = $2) lines
-      ORDER BY license_name, part, user_id`,
+       SELECT listed.n, 1, au.user_id, ${LICENSE_USER_RECORD}
+         FROM listed
+         JOIN snapshot_app_users au ON au.connection_id = $1 AND au.snapshot_id = $2 AND au.app_id = listed.app_id
+         JOIN snapshot_sent_users s ON s.connection_id = $1 AND s.snapshot_id = $2 AND s.user_id = au.user_id AND s.status = 'active') lines
+      ORDER BY n, part, user_id`,
     [key.connectionId, key.snapshotId],
     onLines,
   );
