@@ -170,7 +170,7 @@ function userIndex(dir: Directory) {
 function visibleUser(dir: Directory, client: SimClient, id: string, frozen: boolean): SimUser | undefined {
   if (!frozen) return candidates(dir, client, {}).find((candidate) => candidate.id === id);
   const user = userIndex(dir).byId.get(id);
-  return user && (!client.populationIds || client.populationIds.includes(user.population.id)) ? user : undefined;
+  return user && seenBy(client, user) ? user : undefined;
 }
 
 // Filtering a 60,000-user population for every page of a listing was most of a benchmark's simulator
@@ -203,8 +203,12 @@ function candidates(dir: Directory, client: SimClient, filter: UserFilter, froze
   } else {
     users = index.sorted;
   }
-  const scoped = client.populationIds;
-  return scoped ? users.filter((user) => scoped.includes(user.population.id)) : users;
+  return client.populationIds ? users.filter((user) => seenBy(client, user)) : users;
+}
+
+/** Whether the client's role reaches the user: a role scoped to populations sees their users only. */
+function seenBy(client: SimClient, user: SimUser): boolean {
+  return !client.populationIds || client.populationIds.includes(user.population.id);
 }
 
 // A frozen directory is not re-read: each user is serialized once, before the first request

@@ -172,7 +172,7 @@ export class LicensesWriter {
 
   private async closeLicense(): Promise<void> {
     if (this.records === null) return;
-    if (this.records > 0 && !this.out.unwriteLast(COMMA)) throw new Error('The store sent a Torii file record without its closing newline.');
+    endRecords(this.out, this.records);
     await this.out.write(']}');
     this.records = null;
   }
@@ -188,6 +188,11 @@ async function writeRecordLines(out: FileWriter, read: (onLines: OnLines) => Pro
   await read(async (lines) => {
     records += await out.writeReplacing(lines, NEWLINE, COMMA);
   });
-  if (records > 0 && !out.unwriteLast(COMMA)) throw new Error('The store sent a Torii file record without its closing newline.');
+  endRecords(out, records);
   return records;
+}
+
+/** Takes back the comma the last of `records` records' newline was written as (none when there were none). */
+function endRecords(out: FileWriter, records: number): void {
+  if (records > 0 && !out.unwriteLast(COMMA)) throw new Error('The store sent a Torii file record without its closing newline.');
 }
