@@ -115,8 +115,12 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     peakRssMb,
     async stop() {
       peakRssMb();
+      // Called again on a failure after the run's own stop, or after the worker died: an exited
+      // child sends no second 'exit', and waiting for one hung the benchmark.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
     },
   };
 }

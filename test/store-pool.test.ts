@@ -1,8 +1,37 @@
-// The PostgreSQL pool survives an idle connection's death (the server restarted it, a proxy cut it):
-// the error reaches the pool's listener instead of ending the worker, and the next query runs on a
-// fresh connection.
+// The PostgreSQL pool survives a connection's death (the server restarted it, a proxy cut it) idle
+// in the pool, between a transaction's statements and in the middle of a COPY: the error reaches the
+// store's listener instead of ending the worker (and every sync on it), the work on that connection
+// fails so its activity can retry, and the next query runs on a fresh connection.
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Client } from 'pg';
-import { postgresStore } from '../activities/store/sql';
+import { postgresStore, type Sql } from '../activities/store/sql';
+
+function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest');
+  return url;
+}
+
+/** A store of one connection whose losses are collected, and an admin connection to end its backend. */
+async function storeWithAdmin(): Promise<{ sql: Sql; lost: Error[]; terminate: (pid: number) => Promise<void>; close: () => Promise<void> }> {
+  const lost: Error[] = [];
+  const sql = postgresStore(testDatabaseUrl(), 1, (err) => lost.push(err));
+  const admin = new Client({ connectionString: testDatabaseUrl() });
+  await admin.connect();
+  return {
+    sql,
+    lost,
+    terminate: async (pid) => void (await admin.query('SELECT pg_terminate_backend($1)', [pid])),
+    close: async () => {
+      await admin.end();
+      await sql.close();
+    },
+  };
+}
+
+const waitFor = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('the PostgreSQL pool', () => {
   it('drops an idle connection that was terminated, without crashing, and goes on', async () => {
@@ -23,6 +52,66 @@ describe('the PostgreSQL pool', () => {
     } finally {
       await admin.end();
       await sql.close();
+    }
+  });
+
+  it('fails a transaction whose connection was terminated between its statements, without crashing, and goes on', async () => {
+    const store = await storeWithAdmin();
+    try {
+      const transaction = store.sql.transaction(async (tx) => {
+        const [{ pid }] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+        // The connection is checked out and between statements: no query of its own hears the loss.
+        await store.terminate(pid);
+        await waitFor(() => store.lost.length > 0);
+        await tx.query('SELECT 1');
+      });
+      await expect(transaction).rejects.toThrow();
+      expect(store.lost.map((e) => e.message).join(' ')).toMatch(/terminat/i);
+      const { rows } = await store.sql.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a COPY whose connection was cut while it streamed, without crashing, and goes on', async () => {
+    // A proxy between the store and PostgreSQL cuts every connection, as a failover or a network
+    // fault would: the socket ends with no message from the server ("terminated unexpectedly").
+    const target = new URL(testDatabaseUrl());
+    const sockets = new Set<Socket>();
+    const proxy = createServer((inbound) => {
+      const outbound = connect(Number(target.port), target.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = new URL(testDatabaseUrl());
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String((proxy.address() as AddressInfo).port);
+    const lost: Error[] = [];
+    const sql = postgresStore(viaProxy.toString(), 1, (err) => lost.push(err));
+    try {
+      const read = (async () => {
+        let first = true;
+        for await (const _chunk of sql.copyLines('SELECT to_json(g)::text FROM generate_series(1, 20000000) AS g', [])) {
+          if (first) {
+            first = false;
+            for (const s of sockets) s.destroy();
+          }
+        }
+      })();
+      await expect(read).rejects.toThrow(/terminated/i);
+      await waitFor(() => lost.length > 0);
+      expect(lost.map((e) => e.message).join(' ')).toMatch(/terminated unexpectedly/i);
+      const { rows } = await sql.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await sql.close();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 });

@@ -61,13 +61,15 @@ export async function forWholeSnapshot(tx: Sql): Promise<void> {
 types.setTypeParser(20, (value: string) => Number(value));
 
 /**
- * `onIdleError`: what to do when an idle pooled connection fails (the server restarted, a proxy cut
- * it). The pool drops that connection and opens another when needed; without a listener the error
- * would be thrown out of the event loop and end the worker.
+ * `onLost`: what to do when a pooled connection fails outside a statement (the server restarted, a
+ * proxy cut it), idle in the pool or checked out between a transaction's statements. Without a
+ * listener the error would be thrown out of the event loop and end the worker, and every sync on
+ * it. The pool drops an idle connection and opens another when needed; a checked-out one fails its
+ * next statement (its activity retries) and is destroyed when it goes back.
  */
-export function postgresStore(connectionString: string, max = 10, onIdleError: (err: Error) => void = logIdleError): Sql {
+export function postgresStore(connectionString: string, max = 10, onLost: (err: Error) => void = logLostConnection): Sql {
   const pool = new Pool({ connectionString, max });
-  pool.on('error', onIdleError);
+  pool.on('error', onLost);
   const wrap = (q: { query: Pool['query'] }): Sql['query'] => async (text, params) => {
     const result = await q.query(text, params as unknown[]);
     return { rows: result.rows };
@@ -76,16 +78,16 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
     query: wrap(pool),
     exec: async (text) => void (await pool.query(text)),
     async *copyLines(text, params) {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool, onLost);
       const copy = { unfinished: false };
       try {
         yield* copyOn(client, text, params, copy);
       } finally {
-        client.release(copy.unfinished);
+        release(copy.unfinished);
       }
     },
     async transaction(body) {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool, onLost);
       const copy = { unfinished: false };
       try {
         await client.query('BEGIN');
@@ -100,19 +102,41 @@ export function postgresStore(connectionString: string, max = 10, onIdleError: (
         // A COPY its caller stopped reading without an error: nothing may be committed after it.
         if (copy.unfinished) throw new Error('A COPY in this transaction was not read to its end.');
         await client.query('COMMIT');
-        client.release();
+        release(false);
         return result;
       } catch (err) {
         if (copy.unfinished) {
-          client.release(true);
+          release(true);
           throw err;
         }
         await client.query('ROLLBACK').catch(() => undefined);
-        client.release();
+        release(false);
         throw err;
       }
     },
     close: () => pool.end(),
+  };
+}
+
+/**
+ * A connection taken from the pool, heard while it is out: between statements it has no query to
+ * fail, so its loss is an error event on the client (postgresStore's `onLost`). `release(destroy)`
+ * gives it back, destroyed if asked or if it was lost.
+ */
+async function checkOut(pool: Pool, onLost: (err: Error) => void): Promise<{ client: PoolClient; release: (destroy: boolean) => void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const hear = (err: Error) => {
+    lost = true;
+    onLost(err);
+  };
+  client.on('error', hear);
+  return {
+    client,
+    release(destroy) {
+      client.off('error', hear);
+      client.release(destroy || lost);
+    },
   };
 }
 
@@ -139,8 +163,8 @@ async function* copyOn(client: PoolClient, text: string, params: string[], copy:
   copy.unfinished = false;
 }
 
-function logIdleError(err: Error): void {
-  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `An idle PostgreSQL connection failed and was dropped: ${redact(err.message)}` })}\n`);
+function logLostConnection(err: Error): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `A PostgreSQL connection failed outside a statement and was dropped: ${redact(err.message)}` })}\n`);
 }
 
 /** The embedded default: a PGlite database in a folder, so no server is needed. */
