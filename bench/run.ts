@@ -187,7 +187,7 @@ async function bench(opts: BenchOptions): Promise<void> {
           `(${span > 0 ? (result.usage.eventsRead / span).toFixed(0) : '-'} events/s); ${result.usage.appsPublished} app files ` +
           `(publishAppAccount ${(history.spanByActivity.publishAppAccount ?? 0).toFixed(1)} s)`;
       }
-      console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired} users sent, ${totalRequests} requests, ${history.runs} workflow runs`);
+      console.error(`run ${run}: ${walls.at(-1)?.toFixed(1)} s, ${result.usersActive + result.usersDisabled + result.usersLocked + result.usersVerificationRequired} users sent, ${result.licenseAssignments} license assignments, ${totalRequests} requests, ${history.runs} workflow runs`);
     }
   } finally {
     await worker.stop();
