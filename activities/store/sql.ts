@@ -61,11 +61,12 @@ export async function forWholeSnapshot(tx: Sql): Promise<void> {
 types.setTypeParser(20, (value: string) => Number(value));
 
 /**
- * `onLost`: what to do when a pooled connection fails outside a statement (the server restarted, a
- * proxy cut it), idle in the pool or checked out between a transaction's statements. Without a
- * listener the error would be thrown out of the event loop and end the worker, and every sync on
- * it. The pool drops an idle connection and opens another when needed; a checked-out one fails its
- * next statement (its activity retries) and is destroyed when it goes back.
+ * `onLost`: what to do when a pooled connection is lost (the server restarted, a proxy cut it): idle
+ * in the pool, checked out between a transaction's statements, or cut while a statement or COPY ran
+ * (pg fails that statement and also emits the loss on the client). Without a listener the error
+ * would be thrown out of the event loop and end the worker, and every sync on it. The pool drops an
+ * idle connection and opens another when needed; a checked-out one fails its statement or the next
+ * (its activity retries) and is destroyed when it goes back.
  */
 export function postgresStore(connectionString: string, max = 10, onLost: (err: Error) => void = logLostConnection): Sql {
   const pool = new Pool({ connectionString, max });
@@ -119,9 +120,9 @@ export function postgresStore(connectionString: string, max = 10, onLost: (err: 
 }
 
 /**
- * A connection taken from the pool, heard while it is out: between statements it has no query to
- * fail, so its loss is an error event on the client (postgresStore's `onLost`). `release(destroy)`
- * gives it back, destroyed if asked or if it was lost.
+ * A connection taken from the pool, heard while it is out: its loss is an error event on the
+ * client (postgresStore's `onLost`), between statements and, for a cut socket, during one too.
+ * `release(destroy)` gives it back, destroyed if asked or if it was lost.
  */
 async function checkOut(pool: Pool, onLost: (err: Error) => void): Promise<{ client: PoolClient; release: (destroy: boolean) => void }> {
   const client = await pool.connect();
@@ -164,7 +165,7 @@ async function* copyOn(client: PoolClient, text: string, params: string[], copy:
 }
 
 function logLostConnection(err: Error): void {
-  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `A PostgreSQL connection failed outside a statement and was dropped: ${redact(err.message)}` })}\n`);
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `A PostgreSQL connection was lost and dropped: ${redact(err.message)}` })}\n`);
 }
 
 /** The embedded default: a PGlite database in a folder, so no server is needed. */
