@@ -2,9 +2,9 @@
 // in the pool, between a transaction's statements and in the middle of a COPY: the error reaches the
 // store's listener instead of ending the worker (and every sync on it), the work on that connection
 // fails so its activity can retry, and the next query runs on a fresh connection.
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { postgresStore, type Sql } from '../activities/store/sql';
+import { startPostgresProxy } from './support/postgres-proxy';
 
 function testDatabaseUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
@@ -75,32 +75,16 @@ describe('the PostgreSQL pool', () => {
   });
 
   it('fails a COPY whose connection was cut while it streamed, without crashing, and goes on', async () => {
-    // A proxy between the store and PostgreSQL cuts every connection, as a failover or a network
-    // fault would: the socket ends with no message from the server ("terminated unexpectedly").
-    const target = new URL(testDatabaseUrl());
-    const sockets = new Set<Socket>();
-    const proxy = createServer((inbound) => {
-      const outbound = connect(Number(target.port), target.hostname);
-      for (const s of [inbound, outbound]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const viaProxy = new URL(testDatabaseUrl());
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String((proxy.address() as AddressInfo).port);
+    const proxy = await startPostgresProxy(testDatabaseUrl());
     const lost: Error[] = [];
-    const sql = postgresStore(viaProxy.toString(), 1, (err) => lost.push(err));
+    const sql = postgresStore(proxy.url, 1, (err) => lost.push(err));
     try {
       const read = (async () => {
         let first = true;
         for await (const _chunk of sql.copyLines('SELECT to_json(g)::text FROM generate_series(1, 20000000) AS g', [])) {
           if (first) {
             first = false;
-            for (const s of sockets) s.destroy();
+            proxy.cut();
           }
         }
       })();
@@ -111,7 +95,7 @@ describe('the PostgreSQL pool', () => {
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
       await sql.close();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });
