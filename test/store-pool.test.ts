@@ -35,8 +35,7 @@ const waitFor = async (done: () => boolean) => {
 
 describe('the PostgreSQL pool', () => {
   it('drops an idle connection that was terminated, without crashing, and goes on', async () => {
-    const url = process.env.TEST_DATABASE_URL;
-    if (!url) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest');
+    const url = testDatabaseUrl();
     let idleError!: (err: Error) => void;
     const failed = new Promise<Error>((resolve) => (idleError = resolve));
     const sql = postgresStore(url, 1, idleError);
