@@ -1,7 +1,7 @@
 // The store's faults in a whole sync: the PostgreSQL connection cut while the Torii file's COPY runs
-// (a failover, a proxy's cut) fails that build attempt, Temporal retries it, and the sync ends with
-// exactly the expected file, synced once. The worker, and any other sync on it, goes on: an
-// unheard loss would have ended this test's process.
+// (a failover, a proxy's cut) fails that build attempt as StoreConnectionLost, Temporal retries it,
+// and the sync ends with exactly the expected file, synced once. The worker, and any other sync on
+// it, goes on: an unheard loss would have ended this test's process.
 import { randomUUID } from 'node:crypto';
 import { postgresStore, type Sql } from '../activities/store/sql';
 import { syncWorkflowId } from '../contract/sync';
@@ -49,6 +49,6 @@ describe('store faults', () => {
     // The cut cost the build one attempt, failed as retryable, and nothing else.
     const { starts } = await activityHistory(h.env.client, syncWorkflowId(id));
     const retried = starts.filter((s) => s.attempt > 1);
-    expect(retried).toEqual([{ activityType: 'buildToriiFile', attempt: 2, lastFailure: { type: 'UnexpectedError', nonRetryable: false } }]);
+    expect(retried).toEqual([{ activityType: 'buildToriiFile', attempt: 2, lastFailure: { type: 'StoreConnectionLost', nonRetryable: false } }]);
   });
 });

@@ -64,7 +64,8 @@ describe('the PostgreSQL pool', () => {
         await waitFor(() => store.lost.length > 0);
         await tx.query('SELECT 1');
       });
-      await expect(transaction).rejects.toThrow();
+      // Said in words, retryable: pg's own is "Client has encountered a connection error and is not queryable".
+      await expect(transaction).rejects.toMatchObject({ name: 'StoreConnectionLost', problem: { retryable: true } });
       expect(store.lost.map((e) => e.message).join(' ')).toMatch(/terminat/i);
       const { rows } = await store.sql.query<{ one: number }>('SELECT 1 AS one');
       expect(rows).toEqual([{ one: 1 }]);
@@ -87,7 +88,7 @@ describe('the PostgreSQL pool', () => {
           }
         }
       })();
-      await expect(read).rejects.toThrow(/terminated/i);
+      await expect(read).rejects.toMatchObject({ name: 'StoreConnectionLost', message: expect.stringMatching(/terminated unexpectedly/i) });
       await waitFor(() => lost.length > 0);
       expect(lost.map((e) => e.message).join(' ')).toMatch(/terminated unexpectedly/i);
       const { rows } = await sql.query<{ one: number }>('SELECT 1 AS one');

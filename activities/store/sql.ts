@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { escapeLiteral, Pool, type PoolClient, types } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { redact } from '../../contract/redact';
+import { ProblemError } from '../problem';
 
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
@@ -79,16 +80,18 @@ export function postgresStore(connectionString: string, max = 10, onLost: (err: 
     query: wrap(pool),
     exec: async (text) => void (await pool.query(text)),
     async *copyLines(text, params) {
-      const { client, release } = await checkOut(pool, onLost);
+      const { client, release, explain } = await checkOut(pool, onLost);
       const copy = { unfinished: false };
       try {
         yield* copyOn(client, text, params, copy);
+      } catch (err) {
+        throw explain(err);
       } finally {
         release(copy.unfinished);
       }
     },
     async transaction(body) {
-      const { client, release } = await checkOut(pool, onLost);
+      const { client, release, explain } = await checkOut(pool, onLost);
       const copy = { unfinished: false };
       try {
         await client.query('BEGIN');
@@ -108,11 +111,11 @@ export function postgresStore(connectionString: string, max = 10, onLost: (err: 
       } catch (err) {
         if (copy.unfinished) {
           release(true);
-          throw err;
+          throw explain(err);
         }
         await client.query('ROLLBACK').catch(() => undefined);
         release(false);
-        throw err;
+        throw explain(err);
       }
     },
     close: () => pool.end(),
@@ -122,13 +125,18 @@ export function postgresStore(connectionString: string, max = 10, onLost: (err: 
 /**
  * A connection taken from the pool, heard while it is out: its loss is an error event on the
  * client (postgresStore's `onLost`), between statements and, for a cut socket, during one too.
- * `release(destroy)` gives it back, destroyed if asked or if it was lost.
+ * `release(destroy)` gives it back, destroyed if asked or if it was lost. `explain(err)`: the
+ * failure of work on a lost connection, in words (pg's own is "Client has encountered a connection
+ * error and is not queryable"); any other failure as it is.
  */
-async function checkOut(pool: Pool, onLost: (err: Error) => void): Promise<{ client: PoolClient; release: (destroy: boolean) => void }> {
+async function checkOut(
+  pool: Pool,
+  onLost: (err: Error) => void,
+): Promise<{ client: PoolClient; release: (destroy: boolean) => void; explain: (err: unknown) => unknown }> {
   const client = await pool.connect();
-  let lost = false;
+  let lost: Error | undefined;
   const hear = (err: Error) => {
-    lost = true;
+    lost ??= err;
     onLost(err);
   };
   client.on('error', hear);
@@ -136,8 +144,17 @@ async function checkOut(pool: Pool, onLost: (err: Error) => void): Promise<{ cli
     client,
     release(destroy) {
       client.off('error', hear);
-      client.release(destroy || lost);
+      client.release(destroy || lost !== undefined);
     },
+    explain: (err) =>
+      lost === undefined || err instanceof ProblemError
+        ? err
+        : new ProblemError({
+            type: 'StoreConnectionLost',
+            cause: `The connection to PostgreSQL was lost in the middle of this step (${lost.message}).`,
+            fix: 'Temporal retries the step on a new connection. If it keeps failing, check that the PostgreSQL server of DATABASE_URL is up and reachable from the worker.',
+            retryable: true,
+          }),
   };
 }
 
