@@ -10,14 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresStore, type Sql } from '../activities/store/sql';
 import { runScenario, type Scenario, type ScenarioResult } from './support/copy-lines-scenarios';
+import { testDatabaseUrl } from './support/test-database';
 
 const run = promisify(execFile);
-
-const databaseUrl = () => {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest');
-  return url;
-};
 
 /** Values a person's name or a license's name may hold: every character COPY's formats treat specially, and JSON's. */
 const HOSTILE = ['plain', 'a\nb', 'c\r\nd', '\u0001\u0002\u0003', 'tab\there', '"quoted"', 'back\\slash', "O'Brien", '$1 and $2', 'comma, and; semicolon', '名前 😀 Šimić', 'line\u2028separator', 'null', '', '\\N'];
@@ -38,7 +33,7 @@ type Runner = (scenario: Scenario, params: string[]) => Promise<ScenarioResult>;
 
 /** PostgreSQL in this process, through a pool of one connection (a connection left mid-COPY would be the next one used). */
 async function postgres(): Promise<{ run: Runner; close: () => Promise<void> }> {
-  const sql: Sql = postgresStore(databaseUrl(), 1);
+  const sql: Sql = postgresStore(testDatabaseUrl(), 1);
   return { run: (scenario, params) => runScenario(sql, scenario, QUERY, params), close: () => sql.close() };
 }
 

@@ -11,6 +11,7 @@ import { expectedToriiFile, type ToriiFile } from './oracle/expected';
 import { activityHistory } from './support/activity-attempts';
 import { connectionId, startHarness, type Harness } from './support/harness';
 import { startPostgresProxy, type PostgresProxy } from './support/postgres-proxy';
+import { testDatabaseUrl } from './support/test-database';
 import { sortedFile } from './support/torii-file-order';
 
 const directory = generateDirectory({ seed: 83, users: 300, groups: 10, applications: 12 });
@@ -24,7 +25,7 @@ describe('store faults', () => {
   const lost: Error[] = [];
 
   beforeAll(async () => {
-    proxy = await startPostgresProxy(process.env.TEST_DATABASE_URL as string);
+    proxy = await startPostgresProxy(testDatabaseUrl());
     store = postgresStore(proxy.url, 5, (err) => lost.push(err));
     h = await startHarness({ pingone: { environments: [directory], clients: [client] }, deps: { sql: store } });
   });

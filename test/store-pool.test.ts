@@ -5,12 +5,7 @@
 import { Client } from 'pg';
 import { postgresStore, type Sql } from '../activities/store/sql';
 import { startPostgresProxy } from './support/postgres-proxy';
-
-function testDatabaseUrl(): string {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest');
-  return url;
-}
+import { testDatabaseUrl } from './support/test-database';
 
 /** A store of one connection whose losses are collected, and an admin connection to end its backend. */
 async function storeWithAdmin(): Promise<{ sql: Sql; lost: Error[]; terminate: (pid: number) => Promise<void>; close: () => Promise<void> }> {

@@ -8,14 +8,9 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { forWholeSnapshot, postgresStore, type Sql } from '../activities/store/sql';
+import { testDatabaseUrl } from './support/test-database';
 
 const run = promisify(execFile);
-
-const databaseUrl = () => {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest');
-  return url;
-};
 
 const show = async (sql: Sql, name: string) => (await sql.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
 
@@ -29,7 +24,7 @@ const sortMethod = async (sql: Sql) => {
 
 describe('a whole-snapshot transaction', () => {
   it('turns JIT off and sorts in memory, for that transaction only', async () => {
-    const sql = postgresStore(databaseUrl(), 1);
+    const sql = postgresStore(testDatabaseUrl(), 1);
     try {
       expect(await show(sql, 'work_mem')).toBe('4MB');
       expect(await sortMethod(sql)).toMatch(/external merge/);
@@ -47,7 +42,7 @@ describe('a whole-snapshot transaction', () => {
   });
 
   it('keeps a larger work_mem an operator set', async () => {
-    const url = new URL(databaseUrl());
+    const url = new URL(testDatabaseUrl());
     url.searchParams.set('options', '-c work_mem=256MB');
     const sql = postgresStore(url.toString(), 1);
     try {

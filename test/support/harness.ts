@@ -24,6 +24,7 @@ import { startSimulators } from '../../sim/stack';
 import type { ToriiSimulator, ToriiSimulatorOptions } from '../../sim/torii';
 import { startTestServer, uniqueTaskQueue } from './temporal';
 import { installTestRuntime } from './test-logs';
+import { testDatabaseUrl } from './test-database';
 
 export const TORII_KEY = 'torii-fake-key-7Qm2Zp9Lw4';
 /** A fixed, obviously fake key, so histories recorded by tests can be decoded later (replay tests). */
@@ -71,8 +72,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const env = await startTestServer({ client: { dataConverter }, ...opts.server });
   const simulators = await startSimulators({ pingone: opts.pingone, torii: { apiKey: TORII_KEY, ...opts.torii } });
   const { pingone, torii } = simulators;
-  const databaseUrl = process.env.TEST_DATABASE_URL;
-  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: run the tests through jest (its global setup starts PostgreSQL)');
+  const databaseUrl = testDatabaseUrl();
   const storeEnv: Record<string, string> =
     opts.store === 'embedded' ? { EMBEDDED_DATABASE_DIR: await mkdtemp(join(tmpdir(), 'sync-pglite-')) } : { DATABASE_URL: databaseUrl };
   const workerEnv: Record<string, string> = {
